@@ -1,0 +1,45 @@
+# tredjepart: see README.md. Every target creates the virtual environment when it is missing.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8080
+DB ?= tredjepart.sqlite
+POLICY ?= policies/example-portal.yaml
+
+.PHONY: venv run test test-fast bench report demo coverage-lists clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,crawl]'
+	@touch $@
+
+run: venv
+	@echo "tredjepart: proxy on port $(PORT), policy $(POLICY), database $(DB)"
+	@echo "  Point the device's HTTP and HTTPS proxy at this machine's address, port $(PORT),"
+	@echo "  then open http://mitm.it on the device to install mitmproxy's CA certificate."
+	@echo "  Session control page (from the device): http://tredjepart.proxy/"
+	$(VENV)/bin/tredjepart proxy --policy $(POLICY) --db $(DB) --port $(PORT)
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv
+	$(PY) -m pytest -m "not e2e and not browser" $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) bench/throughput.py
+
+report: venv
+	$(PY) scripts/make-report.py
+
+demo: venv
+	$(VENV)/bin/tredjepart demo
+
+coverage-lists: venv
+	$(PY) scripts/coverage-lists.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
