@@ -13,7 +13,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,crawl]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,crawl]'
 	@touch $@
 
 run: venv

@@ -1,0 +1,38 @@
+"""The `tredjepart` command line. Subcommands live in modules of their own beside this one.
+
+Exit codes (all commands): 0 success, 1 the audit found something (check, diff), 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import click
+
+from tredjepart import __version__
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="tredjepart")
+def main() -> None:
+    """tredjepart: record and judge the third parties of a citizen self-service solution.
+
+    Example: tredjepart proxy --policy policies/example-portal.yaml --db audit.sqlite
+    """
+
+
+def _register() -> None:
+    import importlib
+
+    for name in ("proxy", "policy"):
+        try:
+            module = importlib.import_module(f"tredjepart.cli.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"tredjepart.cli.{name}":
+                raise
+            continue
+        for command in getattr(module, "COMMANDS", ()):
+            main.add_command(command)
+
+
+_register()

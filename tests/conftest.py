@@ -1,0 +1,70 @@
+"""Shared test helpers: where ../shared is, and one builder for mitmproxy flows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SHARED_DATA = SHARED / "data"
+
+
+def need_shared(*parts: str) -> Path:
+    """The path under ../shared/data, or skip the test with a reason when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs {path} (the project's shared test data, present in CI)")
+    return path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    return need_shared()
+
+
+def make_flow(
+    url: str = "https://www.example-portal.dk/",
+    *,
+    method: str = "GET",
+    req_headers: dict | list | None = None,
+    req_body: bytes = b"",
+    status: int | None = 200,
+    resp_headers: dict | list | None = None,
+    resp_body: bytes = b"",
+    client: tuple[str, int] = ("192.0.2.10", 50000),
+    timestamp: float | None = None,
+):
+    """An HTTPFlow built with mitmproxy's own test builders (tflow/tutils), request and response as given.
+
+    Header values may be given as a dict or as a list of (name, value) pairs (for repeated headers).
+    """
+    from mitmproxy import http
+    from mitmproxy.test import tflow
+
+    f = tflow.tflow(resp=status is not None)
+    req = http.Request.make(method, url, req_body, _headers(req_headers))
+    if timestamp is not None:
+        req.timestamp_start = timestamp
+        req.timestamp_end = timestamp
+    f.request = req
+    f.client_conn.peername = client
+    if status is not None:
+        resp = http.Response.make(status, resp_body, _headers(resp_headers))
+        resp.timestamp_start = req.timestamp_start
+        resp.timestamp_end = req.timestamp_start
+        f.response = resp
+    return f
+
+
+def _headers(h):
+    if h is None:
+        return ()
+    items = h.items() if isinstance(h, dict) else h
+    return [(k.encode(), v.encode()) for k, v in items]
+
+
+@pytest.fixture
+def flow_factory():
+    return make_flow
