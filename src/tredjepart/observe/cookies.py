@@ -1,0 +1,106 @@
+"""Cookies on the wire: Set-Cookie in responses, Cookie in requests. Values are hashed, never kept.
+
+Set-Cookie values are parsed with mitmproxy's own parser (``mitmproxy.net.http.cookies``). HAR exports often join
+several Set-Cookie headers into one value separated by newlines, which that parser does not split, so we split on
+newlines first. Lifetime follows RFC 6265 section 5.3: Max-Age wins over Expires; Expires is read with the RFC's
+lenient cookie-date algorithm (``cookiedate.parse_cookie_date``) and counted from the response's time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mitmproxy.net.http import cookies as mitm_cookies
+
+from tredjepart.observe.cookiedate import parse_cookie_date
+
+
+@dataclass(frozen=True, slots=True)
+class SetCookie:
+    """One cookie from a Set-Cookie header, attributes interpreted; the value is still here (caller hashes it)."""
+
+    name: str
+    value: str
+    domain: str | None
+    path: str | None
+    lifetime: int | None  # seconds; None for a session cookie; <= 0 means "delete"
+    secure: bool
+    httponly: bool
+    samesite: str | None
+    partitioned: bool
+
+
+def split_set_cookie_values(values: Iterable[str]) -> list[str]:
+    """Header values as sent, one cookie line each (newline-joined HAR values split apart)."""
+    lines = []
+    for value in values:
+        for line in value.replace("\r\n", "\n").split("\n"):
+            if line.strip():
+                lines.append(line.strip())
+    return lines
+
+
+def parse_set_cookie(line: str, now: float) -> list[SetCookie]:
+    """All cookies in one Set-Cookie line; malformed pieces are skipped, never raised."""
+    if "=" not in line.split(";", 1)[0]:
+        return []  # RFC 6265 5.2 step 2: no "=" in the name-value pair, ignore the Set-Cookie line
+    try:
+        parsed = mitm_cookies.parse_set_cookie_header(line)
+    except Exception:  # the parser is lenient, but traffic is hostile: never let a header stop a flow
+        return []
+    out = []
+    for name, value, attrs in parsed:
+        name = (name or "").strip()
+        if not name:
+            continue  # RFC 6265 5.2: a nameless cookie is ignored
+        out.append(_interpret(name, (value or "").strip(" \t"), attrs, now))
+    return out
+
+
+def _interpret(name: str, value: str, attrs, now: float) -> SetCookie:
+    lower = {k.strip().lower(): v for k, v in attrs.fields}
+    return SetCookie(
+        name=name,
+        value=value,
+        domain=_clean(lower.get("domain")),
+        path=_clean(lower.get("path")),
+        lifetime=lifetime(lower, now),
+        secure="secure" in lower,
+        httponly="httponly" in lower,
+        samesite=(_clean(lower.get("samesite")) or "").capitalize() or None,
+        partitioned="partitioned" in lower,
+    )
+
+
+def _clean(v: str | None) -> str | None:
+    if v is None:
+        return None
+    v = v.strip()
+    return v or None
+
+
+def lifetime(attrs: dict[str, str | None], now: float) -> int | None:
+    """Seconds the cookie lives from ``now``: Max-Age first, then Expires; None for a session cookie."""
+    max_age = attrs.get("max-age")
+    if max_age is not None:
+        text = max_age.strip()
+        if text and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+            return max(int(text), 0) if not text.startswith("-") else 0
+    expires = attrs.get("expires")
+    if expires:
+        ts = parse_cookie_date(expires)
+        if ts is not None:
+            return int(ts - now)
+    return None
+
+
+def parse_cookie_header(values: Iterable[str]) -> list[tuple[str, str]]:
+    """(name, value) pairs of the Cookie request headers, with mitmproxy's parser."""
+    pairs = []
+    for value in values:
+        try:
+            pairs.extend(mitm_cookies.parse_cookie_header(value))
+        except Exception:
+            continue
+    return [(n.strip(), v or "") for n, v in pairs if n and n.strip()]

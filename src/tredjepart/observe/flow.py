@@ -1,0 +1,157 @@
+"""One mitmproxy HTTPFlow in, plain records out (records.Observation). Nothing secret leaves this module:
+cookie values become keyed hashes, query values are dropped, bodies are only fingerprinted."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from mitmproxy import http
+
+from tredjepart.hashing import entropy, keyed_hash
+from tredjepart.observe.background import background_reason
+from tredjepart.observe.client import classify_client
+from tredjepart.observe.cookies import parse_cookie_header, parse_set_cookie, split_set_cookie_values
+from tredjepart.observe.kinds import KindInput, media_type, request_kind
+from tredjepart.observe.urls import host_of_url, strip_query_values
+from tredjepart.records import CookieRecord, FlowRecord, Observation, ScriptRecord
+from tredjepart.sites import normalize_host, site_of
+
+_NS = uuid.UUID("8f1c7a52-3b0e-4d5e-9a57-7a3c2f0d9e11")
+
+
+def record_id(*parts: str) -> str:
+    """A stable id from its parts, so the same flow in the same session always gets the same id (merges)."""
+    return uuid.uuid5(_NS, "\x1f".join(parts)).hex
+
+
+def observe(
+    flow: http.HTTPFlow,
+    session_id: str,
+    key: bytes,
+    *,
+    store_values: bool = False,
+    background_hosts: tuple[str, ...] = (),
+) -> Observation:
+    req, resp = flow.request, flow.response
+    h = req.headers
+    host = normalize_host(req.pretty_host)
+    url, path, names = strip_query_values(req.scheme, host, req.port, req.path)
+    dest, mode = h.get("sec-fetch-dest"), h.get("sec-fetch-mode")
+    resp_type = resp.headers.get("content-type") if resp else None
+    kind = request_kind(
+        KindInput(
+            method=req.method,
+            path=path,
+            sec_fetch_dest=dest,
+            sec_fetch_mode=mode,
+            accept=h.get("accept"),
+            request_content_type=h.get("content-type"),
+            response_content_type=resp_type,
+            upgrade=h.get("upgrade"),
+            ping_to="ping-to" in h or "ping-from" in h,
+        )
+    )
+    ua = h.get("user-agent")
+    bg = background_reason(
+        host, path, sec_fetch_site=h.get("sec-fetch-site"), sec_fetch_mode=mode, extra_hosts=background_hosts
+    )
+    referer = h.get("referer") or h.get("origin")
+    referer_host = host_of_url(referer) if referer else None
+    fid = record_id(session_id, flow.id)
+    record = FlowRecord(
+        id=fid,
+        mitm_id=flow.id,
+        started=req.timestamp_start,
+        method=req.method,
+        url=url,
+        scheme=req.scheme,
+        host=host,
+        port=req.port,
+        path=path,
+        query_names=names,
+        site=site_of(host),
+        kind=kind,
+        client=classify_client(ua, dest is not None or mode is not None, h.get("x-requested-with")),
+        status=resp.status_code if resp else None,
+        content_type=media_type(resp_type),
+        request_size=len(req.raw_content or b""),
+        response_size=len(resp.raw_content) if resp and resp.raw_content is not None else None,
+        referer_site=site_of(referer_host) if referer_host else None,
+        top_level=kind == "document" and (dest is None or dest == "document"),
+        background=bg is not None,
+        background_reason=bg,
+        user_agent=ua,
+        error=flow.error.msg if flow.error else None,
+        session_id=session_id,
+    )
+    obs = Observation(flow=record)
+    obs.cookies.extend(_sent_cookies(record, h.get_all("cookie"), key, store_values))
+    if resp is not None:
+        when = resp.timestamp_start or req.timestamp_start
+        obs.cookies.extend(_set_cookies(record, resp.headers.get_all("set-cookie"), when, key, store_values))
+        if kind == "script" and resp.raw_content is not None:
+            body = resp.get_content(strict=False) or b""
+            obs.script_body = body
+            obs.scripts.append(
+                ScriptRecord(
+                    id=record_id(fid, "script"),
+                    flow_id=fid,
+                    url=url,
+                    host=host,
+                    site=record.site,
+                    size=len(body),
+                    sha256=hashlib.sha256(body).hexdigest(),
+                    session_id=session_id,
+                )
+            )
+    return obs
+
+
+def _cookie(record: FlowRecord, direction: str, i: int, name: str, value: str, key: bytes, keep: bool, **attrs):
+    return CookieRecord(
+        id=record_id(record.id, direction, str(i)),
+        flow_id=record.id,
+        direction=direction,
+        name=name[:256],
+        host=record.host,
+        site=record.site,
+        value_hash=keyed_hash(key, value),
+        value_length=len(value),
+        value_entropy=round(entropy(value), 4),
+        value=value if keep else None,
+        session_id=record.session_id,
+        **attrs,
+    )
+
+
+def _sent_cookies(record, values, key, keep) -> list[CookieRecord]:
+    return [
+        _cookie(record, "sent", i, name, value, key, keep)
+        for i, (name, value) in enumerate(parse_cookie_header(values))
+    ]
+
+
+def _set_cookies(record, values, when, key, keep) -> list[CookieRecord]:
+    out = []
+    for line in split_set_cookie_values(values):
+        for c in parse_set_cookie(line, when):
+            out.append(
+                _cookie(
+                    record,
+                    "set",
+                    len(out),
+                    c.name,
+                    c.value,
+                    key,
+                    keep,
+                    domain=c.domain,
+                    path=c.path,
+                    lifetime=c.lifetime,
+                    secure=c.secure,
+                    httponly=c.httponly,
+                    samesite=c.samesite,
+                    partitioned=c.partitioned,
+                )
+            )
+    return out
