@@ -1,0 +1,188 @@
+"""The database schema, created and migrated with sqlite-utils Migrations. docs/schema.md documents every column
+(a test keeps the two in step). Tables are STRICT; ids are text and stable, so databases merge without clashes."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from tredjepart.hashing import key_id, new_key
+
+MIGRATIONS = Migrations("tredjepart")
+
+TEXT, INT, REAL = str, int, float
+
+
+@MIGRATIONS()
+def m001_initial(db: Database) -> None:
+    db.table("meta").create({"key": TEXT, "value": TEXT}, pk="key", strict=True)
+    db.table("sessions").create(
+        {
+            "id": TEXT,
+            "name": TEXT,
+            "client": TEXT,
+            "device": TEXT,
+            "source": TEXT,
+            "started": REAL,
+            "ended": REAL,
+            "policy_file": TEXT,
+            "solution": TEXT,
+            "owner": TEXT,
+            "first_party": TEXT,
+            "key_id": TEXT,
+        },
+        pk="id",
+        not_null={"started", "source"},
+        strict=True,
+    )
+    db.table("steps").create(
+        {"id": TEXT, "session_id": TEXT, "label": TEXT, "started": REAL},
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+        not_null={"session_id", "label", "started"},
+        strict=True,
+    )
+    db.table("flows").create(
+        {
+            "id": TEXT,
+            "session_id": TEXT,
+            "step_id": TEXT,
+            "mitm_id": TEXT,
+            "started": REAL,
+            "method": TEXT,
+            "url": TEXT,
+            "scheme": TEXT,
+            "host": TEXT,
+            "port": INT,
+            "path": TEXT,
+            "query_names": TEXT,
+            "site": TEXT,
+            "party": TEXT,
+            "kind": TEXT,
+            "client": TEXT,
+            "status": INT,
+            "content_type": TEXT,
+            "request_size": INT,
+            "response_size": INT,
+            "referer_site": TEXT,
+            "top_level": INT,
+            "background_reason": TEXT,
+            "user_agent": TEXT,
+            "error": TEXT,
+            "entity": TEXT,
+            "sdk": TEXT,
+            "covered": INT,
+            "party_name": TEXT,
+            "basis": TEXT,
+            "verdict": TEXT,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("step_id", "steps", "id")],
+        not_null={"session_id", "started", "host", "site", "kind"},
+        strict=True,
+    )
+    db.table("cookies").create(
+        {
+            "id": TEXT,
+            "flow_id": TEXT,
+            "session_id": TEXT,
+            "step_id": TEXT,
+            "direction": TEXT,
+            "name": TEXT,
+            "host": TEXT,
+            "site": TEXT,
+            "party": TEXT,
+            "domain": TEXT,
+            "path": TEXT,
+            "lifetime": INT,
+            "secure": INT,
+            "httponly": INT,
+            "samesite": TEXT,
+            "partitioned": INT,
+            "value_hash": TEXT,
+            "value_length": INT,
+            "value_entropy": REAL,
+            "value": TEXT,
+        },
+        pk="id",
+        foreign_keys=[("flow_id", "flows", "id"), ("session_id", "sessions", "id"), ("step_id", "steps", "id")],
+        not_null={"flow_id", "session_id", "direction", "name"},
+        strict=True,
+    )
+    db.table("scripts").create(
+        {
+            "id": TEXT,
+            "flow_id": TEXT,
+            "session_id": TEXT,
+            "step_id": TEXT,
+            "url": TEXT,
+            "host": TEXT,
+            "site": TEXT,
+            "party": TEXT,
+            "size": INT,
+            "sha256": TEXT,
+        },
+        pk="id",
+        foreign_keys=[("flow_id", "flows", "id"), ("session_id", "sessions", "id"), ("step_id", "steps", "id")],
+        not_null={"flow_id", "session_id", "sha256"},
+        strict=True,
+    )
+    db.table("findings").create(
+        {
+            "id": TEXT,
+            "session_id": TEXT,
+            "rule": TEXT,
+            "severity": TEXT,
+            "site": TEXT,
+            "host": TEXT,
+            "message": TEXT,
+            "evidence": TEXT,
+            "count": INT,
+            "first_seen": REAL,
+            "last_seen": REAL,
+            "details": TEXT,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+        not_null={"session_id", "rule", "severity", "message"},
+        strict=True,
+    )
+    for table, columns in (
+        ("steps", ["session_id"]),
+        ("flows", ["session_id", "started"]),
+        ("flows", ["session_id", "site"]),
+        ("flows", ["party"]),
+        ("cookies", ["flow_id"]),
+        ("cookies", ["session_id", "name"]),
+        ("scripts", ["flow_id"]),
+        ("scripts", ["session_id", "url"]),
+        ("findings", ["session_id", "rule"]),
+    ):
+        db.table(table).create_index(columns)
+
+
+def migrate(db: Database) -> None:
+    """Create or bring the schema up to date, and make sure the database has its hashing key."""
+    MIGRATIONS.apply(db)
+    if not db.table("meta").count_where("key = 'hmac_key'"):
+        key = new_key()
+        db.table("meta").insert_all(
+            [
+                {"key": "hmac_key", "value": key.hex()},
+                {"key": "key_id", "value": key_id(key)},
+            ],
+            replace=True,
+        )
+
+
+def hashing_key(db: Database) -> bytes:
+    return bytes.fromhex(db.table("meta").get("hmac_key")["value"])
+
+
+def table_columns(db: Database) -> dict[str, list[str]]:
+    """Every table (not views or sqlite-utils' own) and its columns, in order."""
+    return {
+        t.name: [c.name for c in t.columns]
+        for t in db.tables
+        if not t.name.startswith(("_", "sqlite_"))
+    }

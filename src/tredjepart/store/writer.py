@@ -1,0 +1,149 @@
+"""The only code that writes the database: one background thread, batched transactions, WAL.
+
+The proxy's event loop only puts operations on a queue (``put``) and never waits on SQLite. The thread drains the
+queue and writes everything it got in one transaction, at most ``interval`` seconds apart, so a hard kill loses at
+most about that much; WAL keeps the file consistent. ``close`` flushes everything queued.
+
+When a write fails (disk full, file deleted, locked too long), the batch is appended to ``<db>.unsaved.jsonl``
+beside the database so nothing recorded is lost, the failure is logged as an error, and ``failed`` tells the
+addon to stop recording visibly. Later operations go to the same fallback file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from tredjepart.store.schema import migrate
+
+logger = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+@dataclass(slots=True)
+class Op:
+    """Insert or upsert ``rows`` into ``table``; ``replace`` for rows that change (sessions, findings)."""
+
+    table: str
+    rows: list[dict]
+    replace: bool = False
+
+
+@dataclass(slots=True)
+class _Flush:
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class Writer:
+    def __init__(self, path: str | Path, *, interval: float = 0.5, max_batch: int = 5000) -> None:
+        self.path = Path(path)
+        self.interval = interval
+        self.max_batch = max_batch
+        self.failed: str | None = None  # why writing stopped, once it has
+        self.written = 0  # rows committed
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        db = open_database(self.path)  # opened here so that a bad path fails at start-up, not in the thread
+        db.close()
+        self._thread = threading.Thread(target=self._run, name="tredjepart-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def fallback_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".unsaved.jsonl")
+
+    def put(self, op: Op) -> None:
+        self._queue.put(op)
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until everything queued so far is committed (tests, commands, shutdown)."""
+        marker = _Flush()
+        self._queue.put(marker)
+        return marker.done.wait(timeout)
+
+    def close(self, timeout: float = 60.0) -> None:
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        db = open_database(self.path)
+        stop = False
+        while not stop:
+            batch: list[Op] = []
+            markers: list[_Flush] = []
+            item = self._queue.get()
+            deadline = time.monotonic() + self.interval
+            while True:
+                if item is _STOP:
+                    stop = True
+                elif isinstance(item, _Flush):
+                    markers.append(item)
+                else:
+                    batch.append(item)
+                if stop or markers or len(batch) >= self.max_batch:
+                    break
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+            if batch:
+                self._write(db, batch)
+            for m in markers:
+                m.done.set()
+        db.close()
+
+    def _write(self, db: Database, batch: list[Op]) -> None:
+        if self.failed is None:
+            try:
+                with db.atomic():
+                    for op in batch:
+                        table = db.table(op.table)
+                        if op.replace:
+                            table.upsert_all(op.rows, pk="id")
+                        else:
+                            table.insert_all(op.rows, ignore=True)
+                self.written += sum(len(op.rows) for op in batch)
+                return
+            except Exception as e:  # noqa: BLE001 - any failure means the evidence is not saved
+                self.failed = f"{type(e).__name__}: {e}"
+                logger.error(
+                    "tredjepart: CANNOT WRITE %s (%s). Recording has stopped; "
+                    "what was queued is saved to %s",
+                    self.path,
+                    self.failed,
+                    self.fallback_path,
+                )
+        self._save_fallback(batch)
+
+    def _save_fallback(self, batch: list[Op]) -> None:
+        try:
+            with self.fallback_path.open("a", encoding="utf-8") as f:
+                for op in batch:
+                    for row in op.rows:
+                        f.write(json.dumps({"table": op.table, "replace": op.replace, "row": row}) + "\n")
+        except OSError as e:
+            logger.critical("tredjepart: could not save unsaved records to %s either: %s", self.fallback_path, e)
+
+
+def open_database(path: str | Path) -> Database:
+    """Open (creating and migrating) a tredjepart database in WAL mode."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise ValueError(f"{path}: folder {path.parent} does not exist")
+    try:
+        db = Database(path)
+        db.enable_wal()
+        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute("PRAGMA synchronous = NORMAL")
+        migrate(db)
+    except Exception as e:
+        raise ValueError(f"{path}: cannot open as a tredjepart database: {e}") from e
+    return db
