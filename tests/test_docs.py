@@ -1,0 +1,38 @@
+"""Documentation kept in step with the code: the schema page and the CLI reference."""
+
+from __future__ import annotations
+
+import re
+
+from sqlite_utils import Database
+
+from conftest import ROOT
+from tredjepart.store.schema import migrate, table_columns
+
+
+def _documented_schema() -> dict[str, list[str]]:
+    text = (ROOT / "docs" / "schema.md").read_text()
+    tables: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if m := re.match(r"^## (\w+)\s*$", line):
+            current = m.group(1)
+            tables[current] = []
+        elif current and (m := re.match(r"^\| (\w+) \| (TEXT|INTEGER|REAL) \|", line)):
+            tables[current].append(m.group(1))
+    return tables
+
+
+def test_schema_doc_matches_database():
+    db = Database(memory=True)
+    migrate(db)
+    assert _documented_schema() == table_columns(db)
+
+
+def test_schema_doc_types_match():
+    db = Database(memory=True)
+    migrate(db)
+    text = (ROOT / "docs" / "schema.md").read_text()
+    for table, columns in table_columns(db).items():
+        for col in db.table(table).columns:
+            assert re.search(rf"^\| {col.name} \| {col.type} \|", text, re.M), f"{table}.{col.name} {col.type}"
