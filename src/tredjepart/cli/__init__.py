@@ -24,7 +24,7 @@ def main() -> None:
 def _register() -> None:
     import importlib
 
-    for name in ("proxy", "policy"):
+    for name in ("proxy", "policy", "analyze", "report", "crawl"):
         try:
             module = importlib.import_module(f"tredjepart.cli.{name}")
         except ModuleNotFoundError as e:

@@ -1,0 +1,229 @@
+"""The mitmproxy addon: options, commands and hooks; thin wiring around ``pipeline.Recorder``.
+
+Load it with ``mitmdump -s addons/audit.py`` (or mitmweb), or run ``tredjepart proxy``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Optional
+
+from mitmproxy import command, ctx, exceptions, http
+
+from tredjepart import control
+from tredjepart.pipeline import Recorder
+from tredjepart.policy import load_policies
+from tredjepart.store.schema import hashing_key
+from tredjepart.store.writer import Writer, open_database
+
+logger = logging.getLogger(__name__)
+
+MARK = ":warning:"
+
+
+class Auditor:
+    def __init__(self) -> None:
+        self.writer: Writer | None = None
+        self.recorder: Recorder | None = None
+        self._policies: list = []
+        self._entities = None
+        self._last_alert = 0.0
+
+    def load(self, loader) -> None:
+        loader.add_option("tredjepart_db", str, "tredjepart.sqlite", "SQLite file the audit is recorded into.")
+        loader.add_option(
+            "tredjepart_policy", Optional[str], None,
+            "Policy YAML file, or a folder of them, declaring the solution's first and third parties. "
+            "Without one, the site of a session's first page is its first party and every other site is flagged.",
+        )
+        loader.add_option(
+            "tredjepart_session", Optional[str], None,
+            "Name of a session to start now, for every client; changing it starts a new session.",
+        )
+        loader.add_option(
+            "tredjepart_entities", Sequence[str], [],
+            "Extra tracker/owner lists (Disconnect services.json/entities.json, DuckDuckGo tds.json/"
+            "android-tds.json, or tredjepart's own YAML); they win over the built-in owners.",
+        )
+        loader.add_option(
+            "tredjepart_background_hosts", Sequence[str], [],
+            "Extra hosts (domains or globs, optionally with a /path prefix) that are the device's own "
+            "background traffic, never a third party of the solution.",
+        )
+        loader.add_option(
+            "tredjepart_control_host", str, control.DEFAULT_HOST,
+            "Host name of the control page the tester opens on the device to start sessions and mark steps.",
+        )
+        loader.add_option(
+            "tredjepart_store_values", bool, False,
+            "DEBUG ONLY: also store cookie values in clear. Never use this on real citizens' data.",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        try:
+            if "tredjepart_entities" in updated:
+                self._entities = _load_entities(ctx.options.tredjepart_entities)
+            if "tredjepart_policy" in updated:
+                path = ctx.options.tredjepart_policy
+                self._policies = load_policies(path) if path else []
+                if path:
+                    logger.info("tredjepart: policy %s loaded (%d solution(s))", path, len(self._policies))
+            if updated & {"tredjepart_db", "tredjepart_store_values", "tredjepart_background_hosts"}:
+                self._open(ctx.options.tredjepart_db)
+            elif self.recorder is not None:
+                self.recorder.policies = self._policies
+                self.recorder.entities = self._entities
+                if "tredjepart_policy" in updated:
+                    self.recorder.set_policies(self._policies)
+        except ValueError as e:
+            raise exceptions.OptionsError(str(e)) from e
+        if ctx.options.tredjepart_store_values and "tredjepart_store_values" in updated:
+            logger.warning("tredjepart: cookie values are stored IN CLEAR (tredjepart_store_values). Debug only.")
+        if "tredjepart_session" in updated and ctx.options.tredjepart_session and self.recorder:
+            self.recorder.start_session(ctx.options.tredjepart_session)
+
+    def _open(self, path: str) -> None:
+        self.done()
+        db = open_database(path)
+        try:
+            key = hashing_key(db)
+            kid = db.table("meta").get("key_id")["value"]
+        finally:
+            db.close()
+        self.writer = Writer(path)
+        self.recorder = Recorder(
+            self.writer, key, kid,
+            policies=self._policies,
+            entities=self._entities,
+            store_values=ctx.options.tredjepart_store_values,
+            background_hosts=tuple(ctx.options.tredjepart_background_hosts),
+        )
+        logger.info("tredjepart: recording into %s", path)
+
+    # --- commands -----------------------------------------------------------------------------------------
+
+    @command.command("tredjepart.session.start")
+    def session_start(self, name: str) -> None:
+        """Start a new named session for every client (ends the current ones)."""
+        if self.recorder:
+            s = self.recorder.start_session(name)
+            logger.info("tredjepart: session %r started (%s)", name, s.id[:8])
+
+    @command.command("tredjepart.session.end")
+    def session_end(self) -> None:
+        """End every active session; the next flow of a client starts a new unnamed one."""
+        if self.recorder:
+            for s in self.recorder.end_session():
+                logger.info("tredjepart: session %s ended", s.name or s.id[:8])
+
+    @command.command("tredjepart.step")
+    def step(self, label: str) -> None:
+        """Mark a walkthrough step (e.g. "login", "consent: reject") in the active sessions."""
+        if self.recorder:
+            self.recorder.mark_step(label)
+            logger.info("tredjepart: step %r", label)
+
+    # --- hooks --------------------------------------------------------------------------------------------
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        if flow.request.pretty_host.lower() != ctx.options.tredjepart_control_host.lower() or not flow.live:
+            return
+        flow.metadata["tredjepart_control"] = True
+        flow.response = self._control(flow)
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        self._record(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._record(flow)
+
+    def done(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+        if self.writer is not None:
+            self.writer.close()
+            logger.info("tredjepart: %d rows written to %s", self.writer.written, self.writer.path)
+        self.writer = self.recorder = None
+
+    def _record(self, flow: http.HTTPFlow) -> None:
+        if self.recorder is None or flow.metadata.get("tredjepart_control"):
+            return
+        if self.writer and self.writer.failed:
+            self._not_recording(flow)
+            return
+        try:
+            result = self.recorder.record(flow)
+        except Exception:  # noqa: BLE001 - a failing record must never break the traffic
+            logger.exception("tredjepart: could not record flow %s %s", flow.id, flow.request.pretty_url[:200])
+            return
+        if result.uncovered:
+            rec = result.observation.flow
+            flow.marked = MARK
+            flow.comment = f"tredjepart: {rec.verdict or 'third party not covered by the policy'}"
+        for f in result.new_findings:
+            if f.severity == "error":
+                logger.warning("tredjepart [%s] %s", f.rule, f.message)
+
+    def _not_recording(self, flow: http.HTTPFlow) -> None:
+        flow.marked = ":x:"
+        flow.comment = f"tredjepart: NOT RECORDED, database error: {self.writer.failed}"
+        now = time.monotonic()
+        if now - self._last_alert > 10:
+            self._last_alert = now
+            logger.error("tredjepart: NOT RECORDING: %s (unsaved records go to %s)",
+                         self.writer.failed, self.writer.fallback_path)
+
+    def _control(self, flow: http.HTTPFlow) -> http.Response:
+        host = ctx.options.tredjepart_control_host
+        req = flow.request
+        client = flow.client_conn.peername[0] if flow.client_conn.peername else None
+        action = control.parse_action(req.method, req.path, req.raw_content or b"",
+                                      req.headers.get("origin"), req.headers.get("referer"), host)
+        message = ""
+        if self.recorder is None:
+            message = "Not recording: no database open."
+        elif action.verb == "start":
+            self.recorder.start_session(action.value, client=client)
+            message = f"Session {action.value!r} started."
+        elif action.verb == "end":
+            self.recorder.end_session(client=client)
+            message = "Session ended."
+        elif action.verb == "step":
+            self.recorder.mark_step(action.value, client=client)
+            message = f"Step {action.value!r} marked."
+        elif action.verb == "refuse":
+            return http.Response.make(403, action.reason.encode(), {"content-type": "text/plain"})
+        if action.verb in ("start", "end", "step"):
+            logger.info("tredjepart: control page (%s): %s", client, message)
+            return http.Response.make(303, b"", {"location": f"http://{host}/?done=1"})
+        session = self.recorder.sessions.current(client) if self.recorder else None
+        page = control.render_page(
+            host=host,
+            session=_session_view(session),
+            steps=[session.step.label] if session and session.step else [],
+            message=message,
+            recording=f"NOT RECORDING: {self.writer.failed}" if self.writer and self.writer.failed else "",
+        )
+        return http.Response.make(200, page.encode(), {"content-type": "text/html; charset=utf-8",
+                                                       "cache-control": "no-store"})
+
+
+def _session_view(session) -> dict | None:
+    if session is None:
+        return None
+    return {
+        "id": session.id,
+        "name": session.name,
+        "started_text": time.strftime("%H:%M:%S", time.localtime(session.started)),
+        "solution": session.meta.get("solution"),
+    }
+
+
+def _load_entities(paths: Sequence[str]):
+    try:
+        from tredjepart.entities import load_entities
+    except ImportError:  # the owners layer is optional until it lands
+        return None
+    return load_entities(list(paths))

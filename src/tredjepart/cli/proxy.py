@@ -1,0 +1,60 @@
+"""`tredjepart proxy`: start mitmdump (or mitmweb) with the audit addon."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+import tredjepart.mitmproxy_script as entry
+
+
+def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, policy: str | None,
+                 session: str | None, entities: tuple[str, ...], extra: tuple[str, ...]) -> list[str]:
+    """The mitmdump/mitmweb command line for these settings."""
+    name = "mitmweb" if web else "mitmdump"
+    exe = Path(sys.executable).with_name(name)
+    cmd = [str(exe) if exe.exists() else (shutil.which(name) or name)]
+    cmd += ["-s", entry.__file__, "--listen-port", str(port), "--set", f"tredjepart_db={db}"]
+    if listen_host:
+        cmd += ["--listen-host", listen_host]
+    if policy:
+        cmd += ["--set", f"tredjepart_policy={policy}"]
+    if session:
+        cmd += ["--set", f"tredjepart_session={session}"]
+    for e in entities:
+        cmd += ["--set", f"tredjepart_entities={e}"]
+    return cmd + list(extra)
+
+
+@click.command("proxy", context_settings={"ignore_unknown_options": True})
+@click.option("--policy", "-p", type=click.Path(exists=True), help="Policy YAML file or folder of them.")
+@click.option("--db", "-d", default="tredjepart.sqlite", show_default=True, help="SQLite file to record into.")
+@click.option("--port", default=8080, show_default=True, help="Port the proxy listens on.")
+@click.option("--listen-host", default=None, help="Address to listen on (default: all).")
+@click.option("--web", is_flag=True, help="Start mitmweb (the browser UI) instead of mitmdump.")
+@click.option("--session", "-s", default=None, help="Start a named session for every client.")
+@click.option("--entities", multiple=True, type=click.Path(exists=True), help="Extra tracker/owner list (repeatable).")
+@click.argument("mitmproxy_args", nargs=-1, type=click.UNPROCESSED)
+def proxy(policy, db, port, listen_host, web, session, entities, mitmproxy_args) -> None:
+    """Start the auditing proxy. Extra arguments after -- go to mitmproxy.
+
+    Point the device's proxy at this machine and PORT, open http://mitm.it on it to install mitmproxy's CA,
+    and http://tredjepart.proxy/ to name sessions and mark steps.
+
+    Example: tredjepart proxy --policy policies/example-portal.yaml --db audit.sqlite --port 8080
+    """
+    cmd = mitm_command(web, port=port, listen_host=listen_host, db=db, policy=policy, session=session,
+                       entities=entities, extra=mitmproxy_args)
+    click.echo(f"tredjepart: recording into {db}; proxy on port {port}" + (f", policy {policy}" if policy else ""),
+               err=True)
+    try:
+        os.execv(cmd[0], cmd)
+    except OSError as e:
+        raise click.ClickException(f"cannot start {cmd[0]}: {e}") from e
+
+
+COMMANDS = [proxy]

@@ -1,0 +1,218 @@
+"""A flow's trip from observation to the store, shared by the live proxy and offline analysis.
+
+``Recorder`` holds the state that outlives one flow (sessions, the hashing key, policies, owners, findings) and
+turns each flow into records: observe -> party -> owner -> judge -> queue for the writer. It knows mitmproxy
+flows but no hooks, options or commands: the addon wires those.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+
+from mitmproxy import http
+
+from tredjepart.findings import FindingSet, finding_key
+from tredjepart.observe import observe
+from tredjepart.observe.flow import record_id
+from tredjepart.policy import Policy, judge_flow, policy_for_host
+from tredjepart.records import Finding, Observation
+from tredjepart.sessions import Session, SessionTracker, Step
+from tredjepart.store.rows import finding_row, to_row
+from tredjepart.store.writer import Op, Writer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Result:
+    """What one flow yielded, for the addon to show (mark, comment) and for tests."""
+
+    observation: Observation
+    session: Session
+    new_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def uncovered(self) -> bool:
+        return self.observation.flow.party == "third" and self.observation.flow.covered is False
+
+
+class Recorder:
+    def __init__(
+        self,
+        writer: Writer,
+        key: bytes,
+        key_id: str,
+        *,
+        policies: list[Policy] | None = None,
+        entities=None,
+        store_values: bool = False,
+        background_hosts: tuple[str, ...] = (),
+    ) -> None:
+        self.writer = writer
+        self.key = key
+        self.key_id = key_id
+        self.policies = policies or []
+        self.entities = entities
+        self.store_values = store_values
+        self.background_hosts = background_hosts
+        self.sessions = SessionTracker()
+        self.findings: dict[str, FindingSet] = {}
+
+    # --- sessions and steps -------------------------------------------------------------------------------
+
+    def start_session(self, name: str, when: float | None = None, client: str | None = None,
+                      policy_name: str | None = None, source: str = "live") -> Session:
+        when = time.time() if when is None else when
+        session, ended = self.sessions.start(name, when, client, policy_name, source)
+        for s in ended:
+            self._save_session(s)
+        self._attach_policy(session, None)
+        self._save_session(session)
+        return session
+
+    def end_session(self, when: float | None = None, client: str | None = None) -> list[Session]:
+        ended = self.sessions.end(time.time() if when is None else when, client)
+        for s in ended:
+            self._save_session(s)
+        return ended
+
+    def mark_step(self, label: str, when: float | None = None, client: str | None = None) -> list[Step]:
+        steps, started = self.sessions.step(label, time.time() if when is None else when, client)
+        for s in started:
+            self._save_session(s)
+        self.writer.put(Op("steps", [to_row(s) for s in steps]))
+        return steps
+
+    def close(self, when: float | None = None) -> None:
+        self.end_session(when)
+
+    # --- flows --------------------------------------------------------------------------------------------
+
+    def record(self, flow: http.HTTPFlow, source: str = "live") -> Result:
+        client = flow.client_conn.peername[0] if flow.client_conn.peername else "unknown"
+        when = flow.request.timestamp_start
+        session, new = self.sessions.session_for(client, when, source)
+        obs = observe(flow, session.id, self.key, store_values=self.store_values,
+                      background_hosts=self.background_hosts)
+        rec = obs.flow
+        if session.device is None and rec.user_agent and not rec.background:
+            session.device = rec.user_agent
+            new = True
+        if session.first_site is None and not rec.background and (rec.top_level or rec.client == "app"):
+            session.first_site = rec.site
+            session.meta["first_host"] = rec.host
+            self._attach_policy(session, rec.host)
+            new = True
+        if new:
+            self._save_session(session)
+        step_id = session.step.id if session.step else None
+        rec.step_id = step_id
+        rec.party = self._party(rec, session)
+        if self.entities is not None:
+            entity = self.entities.lookup(rec.host)
+            rec.entity = entity.name if entity else None
+            if rec.client == "app":
+                sdk = self.entities.sdk_for(rec.host, rec.path)
+                rec.sdk = sdk.name if sdk else None
+        for r in (*obs.cookies, *obs.scripts):
+            r.step_id, r.party = step_id, rec.party
+        result = Result(obs, session)
+        self._judge(result)
+        self._queue(obs)
+        return result
+
+    def _party(self, rec, session: Session) -> str:
+        if rec.background:
+            return "background"
+        policy: Policy | None = session.meta.get("policy")
+        if policy is not None:
+            return "first" if policy.is_first_party(rec.host) else "third"
+        if session.first_site is None or rec.site == session.first_site:
+            return "first"
+        return "third"
+
+    def _judge(self, result: Result) -> None:
+        rec = result.observation.flow
+        if rec.party != "third":
+            return
+        behaviours = {rec.kind}
+        for c in result.observation.cookies:
+            behaviours.add("cookie_set" if c.direction == "set" else "cookie_sent")
+        if rec.sdk:
+            behaviours.add("sdk")
+        verdict, findings = judge_flow(rec, behaviours, result.session.meta.get("policy"), result.observation.cookies)
+        rec.covered, rec.party_name, rec.basis, rec.verdict = (
+            verdict.covered, verdict.party_name, verdict.basis, verdict.reason)
+        fs = self.findings.setdefault(result.session.id, FindingSet())
+        for f in findings:
+            f.session_id = result.session.id
+            if fs.add(f):
+                result.new_findings.append(f)
+        changed = fs.drain_changed()
+        if changed:
+            self.writer.put(Op("findings", [finding_row(f, self.finding_id(f)) for f in changed], replace=True))
+
+    @staticmethod
+    def finding_id(f: Finding) -> str:
+        return record_id(f.session_id or "", *finding_key(f))
+
+    def _queue(self, obs: Observation) -> None:
+        self.writer.put(Op("flows", [to_row(obs.flow)]))
+        if obs.cookies:
+            self.writer.put(Op("cookies", [to_row(c) for c in obs.cookies]))
+        if obs.scripts:
+            self.writer.put(Op("scripts", [to_row(s) for s in obs.scripts]))
+
+    # --- policies -----------------------------------------------------------------------------------------
+
+    def _attach_policy(self, session: Session, host: str | None) -> None:
+        policy = self._choose_policy(session, host)
+        if policy is None:
+            session.meta.pop("policy", None)
+            return
+        session.meta.update(
+            policy=policy,
+            policy_file=str(policy.path) if policy.path else None,
+            solution=policy.solution,
+            owner=policy.owner,
+            first_party=list(policy.first_party),
+        )
+
+    def _choose_policy(self, session: Session, host: str | None) -> Policy | None:
+        if not self.policies:
+            return None
+        if session.policy_name:
+            for p in self.policies:
+                if session.policy_name in (p.solution, p.path.stem if p.path else None):
+                    return p
+            logger.warning("tredjepart: no loaded policy is named %r", session.policy_name)
+        if len(self.policies) == 1:
+            return self.policies[0]
+        return policy_for_host(self.policies, host) if host else None
+
+    def set_policies(self, policies: list[Policy]) -> None:
+        """Replace the loaded policies (reload); active sessions are judged against the new ones from now on."""
+        self.policies = policies
+        for session in self.sessions.active():
+            self._attach_policy(session, session.meta.get("first_host"))
+            self._save_session(session)
+
+    def _save_session(self, s: Session) -> None:
+        self.writer.put(Op("sessions", [{
+            "id": s.id,
+            "name": s.name,
+            "client": s.client,
+            "device": s.device,
+            "source": s.source,
+            "started": s.started,
+            "ended": s.ended,
+            "policy_file": s.meta.get("policy_file"),
+            "solution": s.meta.get("solution"),
+            "owner": s.meta.get("owner"),
+            "first_party": json.dumps(list(s.meta.get("first_party") or ([s.first_site] if s.first_site else []))),
+            "key_id": self.key_id,
+        }], replace=True))
+

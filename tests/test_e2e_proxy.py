@@ -1,0 +1,191 @@
+"""End to end: a real mitmdump with addons/audit.py between a real HTTP client and local servers playing a
+first party and several third parties (HTTP and HTTPS, real host names routed to loopback)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.request
+
+import pytest
+from sqlite_utils import Database
+
+from e2e_helpers import GIF_1X1, Mitmdump, Sites
+
+pytestmark = pytest.mark.e2e
+
+SECRET_SESSION = "PORTALSESSION-7f3a9c1e5b"
+SECRET_UID = "TRACKERUID-0123456789abcdef"
+SECRET_QUERY = "CPR-0101701234"
+SCRIPT = b"document.cookie='x=1';" * 10
+
+ROUTES = {
+    "www.example-portal.dk": {
+        "/": (200, [("content-type", "text/html"), ("set-cookie", f"portal_session={SECRET_SESSION}; Path=/; "
+                                                                   "HttpOnly; Secure; SameSite=Lax")],
+              b"<html><script src=/app.js></script></html>"),
+        "/app.js": (200, [("content-type", "application/javascript")], b"var portal = 1;"),
+    },
+    "cdn.tracker-demo.com": {
+        "/t.js": (200, [("content-type", "application/javascript"),
+                        ("set-cookie", f"uid={SECRET_UID}; Max-Age=63072000; Domain=tracker-demo.com; Secure; "
+                                       "SameSite=None")], SCRIPT),
+    },
+    "pixel.tracker-demo.com": {"/p.gif": (200, [("content-type", "image/gif")], GIF_1X1)},
+    "cdn.consent-demo.dk": {"/banner.js": (200, [("content-type", "text/javascript")], b"banner();")},
+}
+
+POLICY = """\
+solution: Demo portal
+owner: Demo Agency
+first_party: [example-portal.dk]
+third_parties:
+  - name: Consent Demo
+    sites: [consent-demo.dk]
+    basis: technically_necessary
+    purpose: cookie consent banner
+"""
+
+BROWSER = {
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+}
+
+
+def _get(opener, url, dest, *, cookie=None, referer="https://www.example-portal.dk/", method="GET", data=None,
+         extra=None):
+    headers = {**BROWSER, "Sec-Fetch-Dest": dest, "Sec-Fetch-Mode": "navigate" if dest == "document" else "no-cors",
+               "Sec-Fetch-Site": "none" if dest == "document" else "cross-site"}
+    if dest != "document":
+        headers["Referer"] = referer
+    if cookie:
+        headers["Cookie"] = cookie
+    headers.update(extra or {})
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    with opener.open(req, timeout=20) as resp:
+        return resp.status, resp.read()
+
+
+@pytest.fixture
+def world(tmp_path):
+    sites = Sites(ROUTES, tmp_path)
+    yield sites
+    sites.close()
+
+
+def _walkthrough(proxy: Mitmdump) -> None:
+    o = proxy.opener()
+    assert _get(o, "https://www.example-portal.dk/", "document")[0] == 200
+    _get(o, "https://www.example-portal.dk/app.js", "script", cookie=f"portal_session={SECRET_SESSION}")
+    assert _get(o, "https://cdn.tracker-demo.com/t.js", "script")[1] == SCRIPT
+    _get(o, f"http://pixel.tracker-demo.com/p.gif?uid={SECRET_UID}&cpr={SECRET_QUERY}", "image",
+         cookie=f"uid={SECRET_UID}")
+    _get(o, "https://cdn.consent-demo.dk/banner.js", "script")
+
+
+def test_records_sessions_flows_cookies_scripts_and_findings(tmp_path, world):
+    policy = tmp_path / "demo.yaml"
+    policy.write_text(POLICY)
+    db_path = tmp_path / "audit.sqlite"
+    proxy = Mitmdump(tmp_path, world, db=db_path, policy=policy,
+                     extra=("--set", f"save_stream_file={tmp_path / 'flows.mitm'}"))
+    try:
+        o = proxy.opener()
+        # The tester names the session and marks a step from the device's own browser.
+        page = o.open("http://tredjepart.proxy/", timeout=20).read().decode()
+        assert "tredjepart" in page
+        form = urllib.request.Request("http://tredjepart.proxy/session/start", data=b"value=e2e+walkthrough",
+                                      headers={"Origin": "http://tredjepart.proxy"}, method="POST")
+        o.open(form, timeout=20).read()
+        step = urllib.request.Request("http://tredjepart.proxy/step", data=b"value=start+page",
+                                      headers={"Origin": "http://tredjepart.proxy"}, method="POST")
+        o.open(step, timeout=20).read()
+        _walkthrough(proxy)
+    finally:
+        assert proxy.stop() == 0, proxy.output()
+
+    db = Database(db_path)
+    sessions = list(db.table("sessions").rows)
+    assert [s["name"] for s in sessions] == ["e2e walkthrough"], sessions
+    session = sessions[0]
+    assert session["solution"] == "Demo portal" and session["ended"] is not None
+    assert json.loads(session["first_party"]) == ["example-portal.dk"]
+    assert [s["label"] for s in db.table("steps").rows] == ["start page"]
+
+    flows = {f["host"] + f["path"]: f for f in db.table("flows").rows}
+    assert set(flows) == {"www.example-portal.dk/", "www.example-portal.dk/app.js", "cdn.tracker-demo.com/t.js",
+                          "pixel.tracker-demo.com/p.gif", "cdn.consent-demo.dk/banner.js"}
+    assert all(f["session_id"] == session["id"] for f in flows.values())
+    assert all(f["step_id"] is not None for f in flows.values())
+    doc = flows["www.example-portal.dk/"]
+    assert (doc["party"], doc["kind"], doc["client"], doc["top_level"], doc["status"]) == (
+        "first", "document", "browser", 1, 200)
+    pixel = flows["pixel.tracker-demo.com/p.gif"]
+    assert (pixel["party"], pixel["kind"], pixel["site"], pixel["scheme"]) == ("third", "image", "tracker-demo.com",
+                                                                              "http")
+    assert pixel["url"] == "http://pixel.tracker-demo.com/p.gif?uid=&cpr="
+    assert (pixel["covered"], flows["cdn.tracker-demo.com/t.js"]["covered"]) == (0, 0)
+    consent = flows["cdn.consent-demo.dk/banner.js"]
+    assert (consent["covered"], consent["party_name"], consent["basis"]) == (1, "Consent Demo", "technically_necessary")
+
+    cookies = {(c["direction"], c["name"], c["host"]): c for c in db.table("cookies").rows}
+    uid_set = cookies[("set", "uid", "cdn.tracker-demo.com")]
+    assert (uid_set["lifetime"], uid_set["domain"], uid_set["samesite"], uid_set["party"]) == (
+        63072000, "tracker-demo.com", "None", "third")
+    uid_sent = cookies[("sent", "uid", "pixel.tracker-demo.com")]
+    assert uid_sent["value_hash"] == uid_set["value_hash"] and uid_sent["value_length"] == len(SECRET_UID)
+    assert cookies[("set", "portal_session", "www.example-portal.dk")]["httponly"] == 1
+
+    scripts = {s["url"]: s for s in db.table("scripts").rows}
+    assert scripts["https://cdn.tracker-demo.com/t.js"]["sha256"] == hashlib.sha256(SCRIPT).hexdigest()
+    assert len(scripts) == 3
+
+    findings = list(db.table("findings").rows)
+    undeclared = [f for f in findings if f["rule"] == "undeclared-third-party"]
+    assert [f["site"] for f in undeclared] == ["tracker-demo.com"]
+    assert undeclared[0]["severity"] == "error" and len(json.loads(undeclared[0]["evidence"])) == 2
+    assert "tracker-demo.com" in proxy.output()  # one clear log line the first time
+
+    # No secret reaches the database file, in any form.
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite*"))
+    for secret in (SECRET_SESSION, SECRET_UID, SECRET_QUERY):
+        assert secret.encode() not in raw, secret
+
+    # The uncovered flows are marked in mitmproxy, with a comment saying why.
+    from mitmproxy import io
+
+    with open(tmp_path / "flows.mitm", "rb") as f:
+        saved = {fl.request.pretty_host + fl.request.path.split("?")[0]: fl for fl in io.FlowReader(f).stream()}
+    assert saved["pixel.tracker-demo.com/p.gif"].marked
+    assert "tracker-demo.com" in saved["pixel.tracker-demo.com/p.gif"].comment
+    assert not saved["cdn.consent-demo.dk/banner.js"].marked
+    assert not saved["www.example-portal.dk/"].marked
+
+
+def test_without_policy_first_page_is_first_party_and_clients_get_sessions(tmp_path, world):
+    db_path = tmp_path / "audit.sqlite"
+    proxy = Mitmdump(tmp_path, world, db=db_path)
+    try:
+        _walkthrough(proxy)
+    finally:
+        assert proxy.stop() == 0, proxy.output()
+    db = Database(db_path)
+    (session,) = db.table("sessions").rows
+    assert session["name"] is None and session["client"] == "127.0.0.1"
+    assert json.loads(session["first_party"]) == ["example-portal.dk"]
+    parties = {f["site"]: f["party"] for f in db.table("flows").rows}
+    assert parties == {"example-portal.dk": "first", "tracker-demo.com": "third", "consent-demo.dk": "third"}
+    assert {f["site"] for f in db.table("findings").rows_where("rule = 'undeclared-third-party'")} == {
+        "tracker-demo.com", "consent-demo.dk"}
+
+
+def test_invalid_policy_refuses_to_start(tmp_path, world):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("solution: x\nfirst_party: [a.dk]\nthird_parties:\n  - name: X\n    sites: [x.com]\n    basis: maybe\n")
+    try:
+        proxy = Mitmdump(tmp_path, world, db=tmp_path / "a.sqlite", policy=bad)
+    except RuntimeError:
+        pass  # exited before it even listened
+    else:
+        assert proxy.proc.wait(30) != 0
+    log = (tmp_path / "mitmdump.log").read_text()
+    assert "bad.yaml:6: unknown basis 'maybe'" in log
