@@ -68,3 +68,51 @@ def _headers(h):
 @pytest.fixture
 def flow_factory():
     return make_flow
+
+
+class AddonHarness:
+    """The Auditor addon in mitmproxy's taddons.context, recording into a temporary database."""
+
+    def __init__(self, tmp_path, **options):
+        from mitmproxy.test import taddons
+
+        from tredjepart.addon import Auditor
+
+        self.db_path = tmp_path / "audit.sqlite"
+        self.addon = Auditor()
+        self._ctx = taddons.context(self.addon)
+        self.ctx = self._ctx.__enter__()
+        self.ctx.configure(self.addon, tredjepart_db=str(self.db_path), **options)
+
+    def flow(self, *args, **kwargs):
+        """Build a flow with make_flow and pass it through the addon's request and response hooks."""
+        f = make_flow(*args, **kwargs)
+        self.addon.request(f)
+        if not f.metadata.get("tredjepart_control"):
+            self.addon.response(f)
+        return f
+
+    def db(self):
+        """Flush and open the database (the addon keeps recording)."""
+        from sqlite_utils import Database
+
+        self.addon.writer.flush()
+        return Database(self.db_path)
+
+    def close(self):
+        self.addon.done()
+        self._ctx.__exit__(None, None, None)
+
+
+@pytest.fixture
+def harness(tmp_path):
+    made = []
+
+    def make(**options):
+        h = AddonHarness(tmp_path, **options)
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.close()

@@ -125,6 +125,22 @@ class Auditor:
             self.recorder.mark_step(label)
             logger.info("tredjepart: step %r", label)
 
+    @command.command("tredjepart.policy.reload")
+    def policy_reload(self) -> None:
+        """Re-read the policy file(s) after editing them; an invalid policy keeps the old one loaded."""
+        path = ctx.options.tredjepart_policy
+        if not path:
+            logger.warning("tredjepart: no policy to reload (tredjepart_policy is not set)")
+            return
+        try:
+            policies = load_policies(path)
+        except ValueError as e:
+            raise exceptions.CommandError(str(e)) from e
+        self._policies = policies
+        if self.recorder:
+            self.recorder.set_policies(policies)
+        logger.info("tredjepart: policy %s reloaded", path)
+
     # --- hooks --------------------------------------------------------------------------------------------
 
     def request(self, flow: http.HTTPFlow) -> None:

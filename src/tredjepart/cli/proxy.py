@@ -47,6 +47,14 @@ def proxy(policy, db, port, listen_host, web, session, entities, mitmproxy_args)
 
     Example: tredjepart proxy --policy policies/example-portal.yaml --db audit.sqlite --port 8080
     """
+    if policy:
+        from tredjepart.policy import check_policies
+
+        _, problems = check_policies(policy)
+        if problems:
+            for p in problems:
+                click.echo(str(p), err=True)
+            raise SystemExit(2)  # documented: 2 = bad input; the proxy does not record against nothing
     cmd = mitm_command(web, port=port, listen_host=listen_host, db=db, policy=policy, session=session,
                        entities=entities, extra=mitmproxy_args)
     click.echo(f"tredjepart: recording into {db}; proxy on port {port}" + (f", policy {policy}" if policy else ""),

@@ -1,0 +1,148 @@
+"""The addon in mitmproxy's test context: options, commands, hooks, the control page, failure handling."""
+
+from __future__ import annotations
+
+import pytest
+from mitmproxy import exceptions
+
+POLICY = """\
+solution: Test portal
+owner: Test Agency
+first_party: [example-portal.dk]
+third_parties:
+  - name: Consent Co
+    sites: [consent-demo.dk]
+    basis: technically_necessary
+    purpose: consent banner
+"""
+
+UA = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0", "Sec-Fetch-Dest": "document",
+      "Sec-Fetch-Mode": "navigate"}
+
+
+def test_records_flows_into_the_database(harness):
+    h = harness()
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    h.flow("https://cdn.tracker-demo.com/t.js", req_headers={"Sec-Fetch-Dest": "script"},
+           resp_headers={"Set-Cookie": "uid=abcdef0123456789; Max-Age=31536000"})
+    db = h.db()
+    rows = {r["host"]: r for r in db.table("flows").rows}
+    assert rows["www.example-portal.dk"]["party"] == "first"
+    assert rows["cdn.tracker-demo.com"]["party"] == "third"
+    assert db.table("cookies").count == 1
+    assert db.table("sessions").count == 1
+
+
+def test_uncovered_flow_is_marked_with_a_reason(harness, tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY)
+    h = harness(tredjepart_policy=str(policy))
+    first = h.flow("https://www.example-portal.dk/", req_headers=UA)
+    bad = h.flow("https://pixel.tracker-demo.com/p.gif", req_headers={"Sec-Fetch-Dest": "image"})
+    ok = h.flow("https://cdn.consent-demo.dk/c.js", req_headers={"Sec-Fetch-Dest": "script"})
+    assert not first.marked and not ok.marked
+    assert bad.marked and "tracker-demo.com" in bad.comment
+    assert [f["rule"] for f in h.db().table("findings").rows] == ["undeclared-third-party"]
+
+
+def test_invalid_policy_is_an_options_error(harness, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("solution: x\nfirst_party: []\nthird_partys: []\n")
+    h = harness()
+    with pytest.raises(exceptions.OptionsError, match="bad.yaml:3"):
+        h.ctx.configure(h.addon, tredjepart_policy=str(bad))
+
+
+def test_policy_reload_applies_to_active_sessions(harness, tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY)
+    h = harness(tredjepart_policy=str(policy))
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    assert h.flow("https://cdn.tracker-demo.com/t.js").marked
+    policy.write_text(POLICY + "  - name: Tracker\n    sites: [tracker-demo.com]\n    basis: written_agreement\n"
+                               "    agreement: {reference: DPA-1}\n")
+    h.addon.policy_reload()  # the file changed, the option did not: the tredjepart.policy.reload command
+    assert not h.flow("https://cdn.tracker-demo.com/t.js").marked
+    other = tmp_path / "other.yaml"
+    other.write_text(POLICY.replace("Test portal", "Other portal"))
+    h.ctx.options.update(tredjepart_policy=str(other))  # a changed option re-runs configure
+    assert h.flow("https://cdn.tracker-demo.com/t.js").marked
+    assert h.db().table("sessions").get(h.addon.recorder.sessions.active()[0].id)["solution"] == "Other portal"
+
+
+def test_commands_name_sessions_and_mark_steps(harness):
+    h = harness()
+    h.addon.session_start("walkthrough 1")
+    h.addon.step("login")
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    h.addon.session_end()
+    h.flow("https://www.example-portal.dk/again", req_headers=UA)
+    db = h.db()
+    sessions = list(db.query("select * from sessions order by started"))
+    assert sessions[0]["name"] == "walkthrough 1" and sessions[0]["ended"] is not None
+    assert len(sessions) == 2 and sessions[1]["name"] is None
+    (step,) = db.table("steps").rows
+    flow = next(db.query("select * from flows where path = '/'"))
+    assert step["label"] == "login" and flow["step_id"] == step["id"]
+
+
+def test_session_option_starts_a_named_session(harness):
+    h = harness(tredjepart_session="from option")
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    assert [s["name"] for s in h.db().table("sessions").rows] == ["from option"]
+
+
+def test_control_page_is_served_and_not_recorded(harness):
+    h = harness()
+    page = h.flow("http://tredjepart.proxy/")
+    assert page.response.status_code == 200 and b"Start new session" in page.response.content
+    post = h.flow("http://tredjepart.proxy/step", method="POST", req_body=b"value=consent%3A+reject",
+                  req_headers={"Origin": "http://tredjepart.proxy",
+                               "Content-Type": "application/x-www-form-urlencoded"})
+    assert post.response.status_code == 303
+    refused = h.flow("http://tredjepart.proxy/session/end", method="POST", req_headers={"Origin": "https://evil.dk"})
+    assert refused.response.status_code == 403
+    db = h.db()
+    assert db.table("flows").count == 0
+    assert [s["label"] for s in db.table("steps").rows] == ["consent: reject"]
+
+
+def test_a_failing_record_never_breaks_the_flow(harness, monkeypatch, caplog):
+    h = harness()
+
+    def boom(*a, **k):
+        raise RuntimeError("bug in a detector")
+
+    monkeypatch.setattr(h.addon.recorder, "record", boom)
+    f = h.flow("https://www.example-portal.dk/")
+    assert f.response.status_code == 200 and f.error is None
+    assert "could not record flow" in caplog.text
+
+
+def test_database_failure_stops_recording_visibly(harness, caplog):
+    h = harness()
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    h.addon.writer.flush()
+    h.addon.writer.failed = "OperationalError: disk I/O error"  # what the writer sets when a commit fails
+    f = h.flow("https://www.example-portal.dk/next", req_headers=UA)
+    assert f.marked and "NOT RECORDED" in f.comment
+    assert "NOT RECORDING" in caplog.text
+    page = h.flow("http://tredjepart.proxy/")
+    assert b"NOT RECORDING" in page.response.content
+
+
+def test_bad_database_path_is_an_options_error(harness, tmp_path):
+    h = harness()
+    with pytest.raises(exceptions.OptionsError, match="does not exist"):
+        h.ctx.configure(h.addon, tredjepart_db=str(tmp_path / "nope" / "x.sqlite"))
+
+
+def test_done_flushes_everything(tmp_path):
+    from conftest import AddonHarness
+    from sqlite_utils import Database
+
+    h = AddonHarness(tmp_path)
+    for i in range(300):
+        h.flow(f"https://www.example-portal.dk/p{i}", req_headers=UA)
+    h.close()
+    assert Database(tmp_path / "audit.sqlite").table("flows").count == 300
