@@ -15,8 +15,7 @@ from mitmproxy import command, ctx, exceptions, http
 from tredjepart import control
 from tredjepart.pipeline import Recorder
 from tredjepart.policy import load_policies
-from tredjepart.store.schema import hashing_key
-from tredjepart.store.writer import Writer, open_database
+from tredjepart.store.writer import Writer
 
 logger = logging.getLogger(__name__)
 
@@ -86,20 +85,14 @@ class Auditor:
 
     def _open(self, path: str) -> None:
         self.done()
-        db = open_database(path)
-        try:
-            key = hashing_key(db)
-            kid = db.table("meta").get("key_id")["value"]
-        finally:
-            db.close()
-        self.writer = Writer(path)
-        self.recorder = Recorder(
-            self.writer, key, kid,
+        self.recorder = Recorder.open(
+            path,
             policies=self._policies,
             entities=self._entities,
             store_values=ctx.options.tredjepart_store_values,
             background_hosts=tuple(ctx.options.tredjepart_background_hosts),
         )
+        self.writer = self.recorder.writer
         logger.info("tredjepart: recording into %s", path)
 
     # --- commands -----------------------------------------------------------------------------------------
@@ -158,8 +151,6 @@ class Auditor:
     def done(self) -> None:
         if self.recorder is not None:
             self.recorder.close()
-        if self.writer is not None:
-            self.writer.close()
             logger.info("tredjepart: %d rows written to %s", self.writer.written, self.writer.path)
         self.writer = self.recorder = None
 

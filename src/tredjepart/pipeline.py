@@ -21,7 +21,8 @@ from tredjepart.policy import Policy, judge_flow, policy_for_host
 from tredjepart.records import Finding, Observation
 from tredjepart.sessions import Session, SessionTracker, Step
 from tredjepart.store.rows import finding_row, to_row
-from tredjepart.store.writer import Op, Writer
+from tredjepart.store.schema import hashing_key
+from tredjepart.store.writer import Op, Writer, open_database
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,19 @@ class Recorder:
         self.sessions = SessionTracker()
         self.findings: dict[str, FindingSet] = {}
 
+    @classmethod
+    def open(cls, path, *, policies=None, entities=None, store_values: bool = False,
+             background_hosts: tuple[str, ...] = (), interval: float = 0.5) -> "Recorder":
+        """A recorder writing into the database at ``path`` (created and migrated when needed)."""
+        db = open_database(path)
+        try:
+            key = hashing_key(db)
+            kid = db.table("meta").get("key_id")["value"]
+        finally:
+            db.close()
+        return cls(Writer(path, interval=interval), key, kid, policies=policies, entities=entities,
+                   store_values=store_values, background_hosts=background_hosts)
+
     # --- sessions and steps -------------------------------------------------------------------------------
 
     def start_session(self, name: str, when: float | None = None, client: str | None = None,
@@ -87,7 +101,9 @@ class Recorder:
         return steps
 
     def close(self, when: float | None = None) -> None:
+        """End every active session and write everything queued."""
         self.end_session(when)
+        self.writer.close()
 
     # --- flows --------------------------------------------------------------------------------------------
 

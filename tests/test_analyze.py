@@ -1,0 +1,138 @@
+"""Offline analysis of real captures (../shared/data) through the live proxy's code path, and the CI gate."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlite_utils import Database
+
+from conftest import ROOT, need_shared
+from tredjepart.analyze import analyze_files
+from tredjepart.capture import CaptureError, read_capture
+from tredjepart.cli import main
+from tredjepart.pipeline import Recorder
+
+
+def _captures() -> list[Path]:
+    base = need_shared()
+    files = sorted((base / "har").rglob("*.har")) + sorted((base / "mitmproxy-flows").glob("*.mitm"))
+    return files + sorted((base / "mitmproxy-flows").glob("*.har")) + sorted((base / "mitmproxy-flows").glob("*.zhar"))
+
+
+def test_every_shared_capture_is_read_or_rejected_clearly(tmp_path):
+    rec = Recorder.open(tmp_path / "a.sqlite", interval=0.05)
+    results = analyze_files(rec, _captures())
+    rec.close()
+    failed = {r.path.name: r.error for r in results if r.error}
+    assert set(failed) == {"dumpfile-010.mitm"}  # flow format 0.10: too old for mitmproxy 12, as upstream says
+    assert "dumpfile-010.mitm: mitmproxy" in failed["dumpfile-010.mitm"]
+    assert "cannot read files with flow format version (0, 10)" in failed["dumpfile-010.mitm"]
+    db = Database(tmp_path / "a.sqlite")
+    assert db.table("sessions").count == len(results) - 1
+    by_name = {r.path.name: r for r in results}
+    assert by_name["pagexray__requests_expressen.har"].flows == 607
+    assert by_name["flows__diff_data.mitm"].skipped == ["TCPFlow", "TCPFlow"]
+
+
+def test_timestamps_come_from_the_capture(tmp_path):
+    har = need_shared("har", "pagexray__www.nytimes.com.har")
+    rec = Recorder.open(tmp_path / "a.sqlite")
+    analyze_files(rec, [har])
+    rec.close()
+    db = Database(tmp_path / "a.sqlite")
+    (s,) = db.table("sessions").rows
+    assert 1440859000 < s["started"] < 1440860000  # captured 2015-08-29, not today
+    assert s["ended"] >= s["started"] and s["source"] == "capture:pagexray__www.nytimes.com.har"
+    first, last = db.execute("select min(started), max(started) from flows").fetchone()
+    assert 1440859000 < first <= last < 1440860000
+    assert json.loads(s["first_party"]) == ["nytimes.com"]
+    sites = {r[0] for r in db.execute("select distinct site from flows where party = 'third'")}
+    assert {"doubleclick.net", "scorecardresearch.com"} <= sites
+
+
+def test_har_multi_cookie_set_cookie_values_are_split(tmp_path):
+    har = need_shared("har", "haralyzer__cnn-chrome.har")
+    rec = Recorder.open(tmp_path / "a.sqlite")
+    analyze_files(rec, [har])
+    rec.close()
+    db = Database(tmp_path / "a.sqlite")
+    per_flow = db.execute("select max(n) from (select count(*) n from cookies where direction='set' group by flow_id)")
+    assert per_flow.fetchone()[0] > 1
+    assert db.execute("select count(*) from cookies where name like '%' || char(10) || '%'").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty file"),
+        (b'{"log": {"entries": [', "not valid JSON"),
+        (b'{"hello": "world"}', "not a HAR file"),
+        (b"this is not a capture at all", "not a mitmproxy flow file or HAR"),
+    ],
+)
+def test_unreadable_captures_name_the_file_and_the_problem(tmp_path, content, message):
+    path = tmp_path / "broken.har"
+    path.write_bytes(content)
+    with pytest.raises(CaptureError) as e:
+        list(read_capture(path))
+    assert str(e.value).startswith(str(path)) and message in str(e.value)
+
+
+def test_truncated_flow_file_keeps_what_was_read(tmp_path):
+    src = need_shared("mitmproxy-flows", "flows__successful_log.mitm").read_bytes()
+    cut = tmp_path / "cut.mitm"
+    first_len = int(src.split(b":", 1)[0])
+    cut.write_bytes(src[: len(str(first_len)) + 1 + first_len + 1 + 40])  # one whole flow, then a fragment
+    rec = Recorder.open(tmp_path / "a.sqlite")
+    (result,) = analyze_files(rec, [cut])
+    rec.close()
+    assert result.flows == 1 and result.error and "cut.mitm" in result.error
+    assert Database(tmp_path / "a.sqlite").table("flows").count == 1
+
+
+def test_zhar_is_read(tmp_path):
+    path = need_shared("mitmproxy-flows", "flows__compressed.zhar")
+    assert len(list(read_capture(path))) == 2
+    # and a .zhar we compress ourselves from a HAR
+    har = need_shared("har", "mitmproxy_testdata", "mitmproxy__chrome.har").read_bytes()
+    mine = tmp_path / "mine.zhar"
+    mine.write_bytes(zlib.compress(har))
+    assert len(list(read_capture(mine))) == 3
+
+
+def test_analyze_cli_goes_on_after_a_bad_file(tmp_path):
+    good = need_shared("har", "mitmproxy_testdata", "mitmproxy__firefox.har")
+    bad = tmp_path / "bad.mitm"
+    bad.write_bytes(b"garbage")
+    db = tmp_path / "out.sqlite"
+    r = CliRunner().invoke(main, ["analyze", str(bad), str(good), "--db", str(db)])
+    assert r.exit_code == 2
+    assert "bad.mitm: not a mitmproxy flow file" in r.output
+    assert "mitmproxy__firefox.har: 14 flows" in r.output
+    assert Database(db).table("flows").count == 14
+
+
+def test_check_exit_codes(tmp_path):
+    har = need_shared("har", "pagexray__contentTypes_linkedin.har")
+    strict = tmp_path / "linkedin.yaml"
+    strict.write_text("solution: LinkedIn\nfirst_party: [linkedin.com, licdn.com]\n")
+    r = CliRunner().invoke(main, ["check", str(har), "--policy", str(strict)])
+    assert r.exit_code == 1, r.output
+    assert "ERROR   undeclared-third-party" in r.output and "google-analytics.com" in r.output
+    sites = sorted({line.split()[2] for line in r.output.splitlines() if line.startswith("ERROR")})
+    allow_all = tmp_path / "all.yaml"
+    allow_all.write_text("solution: LinkedIn\nfirst_party: [linkedin.com, licdn.com]\nthird_parties:\n" + "".join(
+        f"  - name: {s}\n    sites: [{s}]\n    basis: written_agreement\n    agreement: {{reference: X-{i}}}\n"
+        for i, s in enumerate(sites)))
+    r = CliRunner().invoke(main, ["check", str(har), "--policy", str(allow_all)])
+    assert r.exit_code == 0, r.output
+    bad_policy = tmp_path / "bad.yaml"
+    bad_policy.write_text("solution: [not, a, name]\n")
+    assert CliRunner().invoke(main, ["check", str(har), "--policy", str(bad_policy)]).exit_code == 2
+    empty = tmp_path / "empty.har"
+    empty.write_text("")
+    assert CliRunner().invoke(main, ["check", str(empty), "--policy", str(allow_all)]).exit_code == 2
