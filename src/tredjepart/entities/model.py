@@ -1,0 +1,124 @@
+"""The owners of hosts: entities, app SDK endpoints, and owner-name comparison.
+
+Plain frozen dataclasses and pure functions; no I/O here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# What an owner does, as far as a third-party audit cares. The built-in data and users' own lists use these.
+CATEGORIES = (
+    "analytics",
+    "advertising",
+    "social",
+    "consent",
+    "login",
+    "video",
+    "maps",
+    "fonts-cdn",
+    "crash-reporting",
+    "push",
+    "customer-support",
+    "security",
+    "hosting",
+    "other",
+)
+
+# The EU member states and the other EEA states (Iceland, Liechtenstein, Norway), ISO 3166-1 alpha-2.
+EU = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE HU".split()
+)
+EEA = EU | {"IS", "LI", "NO"}
+
+BUILTIN = "builtin"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """An owner of hosts.
+
+    ``origin`` is ``"builtin"`` for the data shipped with tredjepart, else the path of the user's list it came
+    from. ``aliases`` are other names the same owner goes by (former names, brands), used when comparing names.
+    """
+
+    name: str
+    parent: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2 of the owner's seat, when known
+    categories: tuple[str, ...] = ()
+    source: str | None = None  # a public URL where the ownership can be checked
+    origin: str = BUILTIN
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The normalised name (normalize_owner)."""
+        return normalize_owner(self.name)
+
+    def names(self) -> frozenset[str]:
+        """Every normalised name this owner goes by: its name and its aliases (not its parent's)."""
+        return frozenset(n for n in map(normalize_owner, (self.name, *self.aliases)) if n)
+
+
+@dataclass(frozen=True, slots=True)
+class Sdk:
+    """An app or web SDK recognised by its network endpoints.
+
+    ``hosts`` are host patterns (a domain matches itself and its subdomains; globs match the whole host);
+    ``paths`` are optional path prefixes, of which one must match when any are given.
+    """
+
+    name: str
+    entity: Entity
+    hosts: tuple[str, ...]
+    paths: tuple[str, ...] = ()
+
+
+def is_eu_eea(country: str | None) -> bool:
+    """Whether ``country`` (ISO 3166-1 alpha-2) is in the EU or the EEA. Unknown (None) is not."""
+    if not country:
+        return False
+    code = country.strip().upper()
+    if code == "UK":  # a common misspelling of GB, which is outside the EU since 2020
+        return False
+    if code == "EL":  # the EU's own code for Greece
+        code = "GR"
+    return code in EEA
+
+
+# Legal forms dropped from the end of a name, after punctuation is gone (so "B.V." is "bv", "A/S" is "as").
+_LEGAL_FORMS = frozenset(
+    """inc incorporated llc lp llp ltd limited gmbh mbh ab publ as asa aps ivs sa sas sasu sarl bv nv
+    corporation corp company co plc ag se oy oyj srl spa sl sro pte pty kk ug kg kgaa sp z oo and""".split()
+)
+_PUNCT_DROP = re.compile(r"[.,'’!/]")
+_PUNCT_SPACE = re.compile(r"[^\w\s]")
+
+
+def normalize_owner(name: str | None) -> str:
+    """A name reduced for comparison: no case, accents, punctuation, legal form or leading "the".
+
+    ``normalize_owner("Google LLC") == normalize_owner("Google") == "google"``;
+    ``normalize_owner("Salesforce.com, Inc.") == "salesforce"``.
+    """
+    if not name:
+        return ""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").casefold()
+    text = text.replace("&", " and ")
+    text = re.sub(r"\.com\b", " ", text)
+    text = _PUNCT_DROP.sub("", text)
+    text = _PUNCT_SPACE.sub(" ", text)
+    tokens = text.split()
+    while len(tokens) > 1 and tokens[-1] in _LEGAL_FORMS:
+        tokens.pop()
+    if len(tokens) > 1 and tokens[0] == "the":
+        tokens.pop(0)
+    return "".join(tokens)
+
+
+def same_owner(a: str | None, b: str | None) -> bool:
+    """Whether two owner names are the same once normalised (``"Google LLC"`` and ``"Google"`` are)."""
+    na, nb = normalize_owner(a), normalize_owner(b)
+    return bool(na) and na == nb
