@@ -186,3 +186,52 @@ def table_columns(db: Database) -> dict[str, list[str]]:
         for t in db.tables
         if not t.name.startswith(("_", "sqlite_"))
     }
+
+
+@MIGRATIONS()
+def m002_detections(db: Database) -> None:
+    """What the detectors recognised (tredjepart.detect), the hosts the proxy could not look into, and the shape of
+    each cookie value."""
+    db.table("detections").create(
+        {
+            "id": TEXT,
+            "session_id": TEXT,
+            "flow_id": TEXT,
+            "step_id": TEXT,
+            "kind": TEXT,
+            "signal": TEXT,
+            "site": TEXT,
+            "host": TEXT,
+            "evidence": TEXT,
+            "time": REAL,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("flow_id", "flows", "id"), ("step_id", "steps", "id")],
+        not_null={"session_id", "flow_id", "kind", "signal"},
+        strict=True,
+    )
+    db.table("blind_spots").create(
+        {
+            "id": TEXT,
+            "session_id": TEXT,
+            "host": TEXT,
+            "client": TEXT,
+            "error": TEXT,
+            "first_seen": REAL,
+            "last_seen": REAL,
+            "count": INT,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+        not_null={"session_id", "host", "first_seen"},
+        strict=True,
+    )
+    # The value's shape (detect.shapes.value_shape), computed at capture time; null until observe fills it.
+    db.table("cookies").add_column("value_shape", TEXT)
+    for table, columns in (
+        ("detections", ["flow_id"]),
+        ("detections", ["session_id", "kind"]),
+        ("detections", ["session_id", "site"]),
+        ("blind_spots", ["session_id", "host"]),
+    ):
+        db.table(table).create_index(columns)

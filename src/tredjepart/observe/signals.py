@@ -1,0 +1,393 @@
+"""The extra wire facts the detectors need (tredjepart.detect), read from one flow with nothing secret in clear.
+
+``wire_signals(flow, key)`` reads: the image dimensions from the first bytes of the response body (GIF, PNG, WebP
+and JPEG headers; an image is never decoded), whether the response body is empty, Content-Length, the request's
+content type and Sec-Fetch-Dest/Mode/Site, whether Ping-To/Ping-From were sent, the redirect target's host, and
+keyed hashes (``hashing.keyed_hash``, the database's key) of
+
+* every query value and path segment, and the values of small form, JSON and text request bodies (at most
+  ``MAX_BODY`` bytes), with their parameter names, plus the parts of each value split on ``SPLIT`` (for ID syncing);
+* every cookie value (sent and set), with its shape (``detect.shapes.value_shape``) and the hashes of its variants
+  and parts that are long enough to identify someone;
+* the response's ETag and the request's If-None-Match entity tags, with their format.
+
+Values are hashed and dropped: a Signals holds no value in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import struct
+from dataclasses import dataclass
+from urllib.parse import unquote, unquote_plus, urljoin
+
+from mitmproxy import http
+
+from tredjepart.detect.shapes import normalize_tag, tag_format, value_shape
+from tredjepart.hashing import entropy, keyed_hash
+from tredjepart.observe.cookies import parse_cookie_header, parse_set_cookie, split_set_cookie_values
+from tredjepart.observe.kinds import media_type
+from tredjepart.observe.urls import host_of_url
+from tredjepart.sites import normalize_host, site_of
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024  # request bodies larger than this are not read
+MAX_VALUES = 512  # hashed request values per flow
+MIN_PART = 8  # parts shorter than this are not hashed: too short to identify anyone
+MAX_COOKIE_PARTS = 48  # hashed variants and parts per cookie value
+PART_ENTROPY_MIN = 3.0  # bits per character: a cookie part with less is not taken for an identifier
+IMAGE_HEAD = 64 * 1024  # bytes of a response body read for image headers
+SPLIT = re.compile(r"[:&|.=,;/]")  # the delimiters values are split on (":", "&", "|", "." and a few more)
+_FORM_TYPES = ("application/x-www-form-urlencoded",)
+_TEXT_TYPES = ("text/plain", "text/ping")
+
+
+@dataclass(frozen=True, slots=True)
+class HashedValue:
+    """One request value (or a part of it), as a keyed hash."""
+
+    where: str  # "query", "path" or "body"
+    name: str  # parameter name; "path[2]" for the third path segment; "a.b" for a JSON body's key path
+    hash: str
+    length: int
+    part: bool = False  # a part of the value split on SPLIT, not the whole value
+
+
+@dataclass(frozen=True, slots=True)
+class CookieFacts:
+    """Facts of one cookie value (in the order observe makes CookieRecords: sent ones, then set ones)."""
+
+    direction: str  # "sent" | "set"
+    name: str
+    value_hash: str  # equals CookieRecord.value_hash
+    length: int
+    shape: str  # detect.shapes.value_shape
+    parts: tuple[tuple[str, int, str], ...] = ()  # (hash, length, shape) of the percent-decoded value and parts
+
+
+@dataclass(frozen=True, slots=True)
+class TagFacts:
+    """One entity tag (ETag / If-None-Match), hashed after removing W/ and quotes."""
+
+    hash: str
+    length: int
+    format: str  # detect.shapes.tag_format: "content" for server-made content tags, else a value shape
+    entropy: float
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    image_format: str | None = None  # "gif", "png", "webp", "jpeg" when the response body starts like one
+    image_width: int | None = None
+    image_height: int | None = None
+    body_empty: bool = True  # no response, or a response without a body
+    response_size: int | None = None  # response body bytes as sent
+    content_length: int | None = None  # the response's Content-Length header
+    request_content_type: str | None = None  # media type, without parameters
+    sec_fetch_dest: str | None = None
+    sec_fetch_mode: str | None = None
+    sec_fetch_site: str | None = None
+    ping_headers: bool = False  # Ping-To or Ping-From was sent (<a ping>)
+    values: tuple[HashedValue, ...] = ()
+    values_truncated: bool = False  # more than MAX_VALUES values; the rest were not hashed
+    cookies: tuple[CookieFacts, ...] = ()
+    etag: TagFacts | None = None
+    if_none_match: tuple[TagFacts, ...] = ()
+    location_host: str | None = None  # redirect target
+    location_site: str | None = None
+
+    def cookie(self, direction: str, name: str, value_hash: str) -> CookieFacts | None:
+        """The facts of the cookie with this direction, name and value hash, or None."""
+        for c in self.cookies:
+            if c.direction == direction and c.name == name and c.value_hash == value_hash:
+                return c
+        return None
+
+
+def wire_signals(flow: http.HTTPFlow, key: bytes) -> Signals:
+    """The detectors' wire facts of ``flow``. Never raises on hostile input (bad bodies, headers, images)."""
+    req, resp = flow.request, flow.response
+    h = req.headers
+    fmt = width = height = None
+    body_empty, size, clen, etag, location = True, None, None, None, (None, None)
+    if resp is not None:
+        raw = resp.raw_content
+        size = len(raw) if raw is not None else None
+        body_empty = not raw
+        clen = _int(resp.headers.get("content-length"))
+        if raw:
+            fmt, width, height = image_size(_image_head(resp))
+        if resp.headers.get("etag"):
+            etag = _tag(key, resp.headers["etag"])
+        location = _location(req.pretty_url, resp.headers.get("location"))
+    values, truncated = _request_values(req, key)
+    return Signals(
+        image_format=fmt,
+        image_width=width,
+        image_height=height,
+        body_empty=body_empty,
+        response_size=size,
+        content_length=clen,
+        request_content_type=media_type(h.get("content-type")),
+        sec_fetch_dest=_lower(h.get("sec-fetch-dest")),
+        sec_fetch_mode=_lower(h.get("sec-fetch-mode")),
+        sec_fetch_site=_lower(h.get("sec-fetch-site")),
+        ping_headers="ping-to" in h or "ping-from" in h,
+        values=values,
+        values_truncated=truncated,
+        cookies=_cookie_facts(flow, key),
+        etag=etag,
+        if_none_match=tuple(_tag(key, t) for t in _split_tags(h.get("if-none-match", ""))),
+        location_host=location[0],
+        location_site=location[1],
+    )
+
+
+# --- images -----------------------------------------------------------------------------------------------------
+
+def _image_head(resp: http.Response) -> bytes:
+    if "content-encoding" not in resp.headers:
+        return resp.raw_content[:IMAGE_HEAD]
+    if len(resp.raw_content) > 1024 * 1024:
+        return b""
+    return (resp.get_content(strict=False) or b"")[:IMAGE_HEAD]
+
+
+def image_size(head: bytes) -> tuple[str | None, int | None, int | None]:
+    """(format, width, height) from the first bytes of an image; (None, None, None) when not recognised."""
+    try:
+        if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
+            w, hgt = struct.unpack("<HH", head[6:10])
+            return "gif", w, hgt
+        if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR" and len(head) >= 24:
+            w, hgt = struct.unpack(">II", head[16:24])
+            return "png", w, hgt
+        if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+            return _webp(head)
+        if head[:2] == b"\xff\xd8":
+            return _jpeg(head)
+    except struct.error:
+        pass
+    return None, None, None
+
+
+def _webp(head: bytes) -> tuple[str | None, int | None, int | None]:
+    chunk = head[12:16]
+    if chunk == b"VP8 " and len(head) >= 30 and head[23:26] == b"\x9d\x01\x2a":
+        w, hgt = struct.unpack("<HH", head[26:30])
+        return "webp", w & 0x3FFF, hgt & 0x3FFF
+    if chunk == b"VP8L" and len(head) >= 25 and head[20] == 0x2F:
+        bits = int.from_bytes(head[21:25], "little")
+        return "webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X" and len(head) >= 30:
+        return "webp", int.from_bytes(head[24:27], "little") + 1, int.from_bytes(head[27:30], "little") + 1
+    return "webp", None, None
+
+
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg(head: bytes) -> tuple[str | None, int | None, int | None]:
+    i, n = 2, len(head)
+    while i + 4 <= n:
+        if head[i] != 0xFF:
+            return "jpeg", None, None
+        marker = head[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        length = struct.unpack(">H", head[i + 2:i + 4])[0]
+        if marker in _SOF and i + 9 <= n:
+            hgt, w = struct.unpack(">HH", head[i + 5:i + 9])
+            return "jpeg", w, hgt
+        if length < 2:
+            break
+        i += 2 + length
+    return "jpeg", None, None
+
+
+# --- request values ---------------------------------------------------------------------------------------------
+
+class _Values:
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.out: list[HashedValue] = []
+        self.seen: set[tuple[str, str, str]] = set()
+        self.truncated = False
+
+    def add(self, where: str, name: str, value: str) -> None:
+        if not value:
+            return
+        variants = dict.fromkeys([value, unquote(value)])
+        for v in variants:
+            self._one(where, name, v, part=False)
+            if len(v) > MIN_PART:
+                for p in SPLIT.split(v):
+                    if len(p) >= MIN_PART and p != v:
+                        self._one(where, name, p, part=True)
+
+    def _one(self, where: str, name: str, value: str, part: bool) -> None:
+        if len(self.out) >= MAX_VALUES:
+            self.truncated = True
+            return
+        hv = HashedValue(where, name[:200], keyed_hash(self.key, value), len(value), part)
+        k = (where, hv.name, hv.hash)
+        if k not in self.seen:
+            self.seen.add(k)
+            self.out.append(hv)
+
+
+def _request_values(req: http.Request, key: bytes) -> tuple[tuple[HashedValue, ...], bool]:
+    acc = _Values(key)
+    path, _, query = req.path.partition("?")
+    _query(acc, "query", query)
+    for i, segment in enumerate(s for s in path.split("/") if s):
+        acc.add("path", f"path[{i}]", unquote(segment))
+    raw = req.raw_content or b""
+    if raw and len(raw) <= MAX_BODY:
+        try:
+            _body(acc, media_type(req.headers.get("content-type")), req.get_content(strict=False) or b"")
+        except Exception:  # noqa: BLE001 - a body we cannot read is a body we do not hash
+            logger.debug("tredjepart: unreadable request body", exc_info=True)
+    return tuple(acc.out), acc.truncated
+
+
+def _query(acc: _Values, where: str, query: str) -> None:
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        acc.add(where, unquote_plus(name), unquote_plus(value))
+        if "%" in value or "+" in value:
+            acc.add(where, unquote_plus(name), value)
+
+
+def _body(acc: _Values, ctype: str | None, body: bytes) -> None:
+    if len(body) > MAX_BODY:
+        return
+    ctype = ctype or ""
+    text = body.decode("utf-8", "replace")
+    is_json = ctype.endswith("json") or ctype.endswith("+json")
+    if ctype in _FORM_TYPES:
+        _query(acc, "body", text)
+    elif is_json or ctype in _TEXT_TYPES or not ctype:
+        stripped = text.lstrip()
+        if stripped[:1] in ("{", "["):
+            try:
+                _json(acc, json.loads(text), "")
+                return
+            except ValueError:
+                if is_json:
+                    return
+        for line in text.splitlines():
+            line = line.strip()
+            if "=" in line and " " not in line:
+                _query(acc, "body", line)
+            elif line and len(line) <= 4096:
+                acc.add("body", "", line)
+
+
+def _json(acc: _Values, node, name: str, depth: int = 0) -> None:
+    if depth > 20 or len(acc.out) >= MAX_VALUES:
+        return
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _json(acc, v, f"{name}.{k}" if name else str(k), depth + 1)
+    elif isinstance(node, list):
+        for v in node:
+            _json(acc, v, f"{name}[]", depth + 1)
+    elif isinstance(node, bool) or node is None:
+        return
+    elif isinstance(node, (int, float)):
+        acc.add("body", name, str(node))
+    elif isinstance(node, str):
+        acc.add("body", name, node)
+        if "=" in node and "&" in node and " " not in node:
+            _query(acc, "body", node.split("?", 1)[-1])
+
+
+# --- cookies ----------------------------------------------------------------------------------------------------
+
+def _cookie_facts(flow: http.HTTPFlow, key: bytes) -> tuple[CookieFacts, ...]:
+    out = [_facts(key, "sent", n, v) for n, v in parse_cookie_header(flow.request.headers.get_all("cookie"))]
+    if flow.response is not None:
+        when = flow.response.timestamp_start or flow.request.timestamp_start
+        for line in split_set_cookie_values(flow.response.headers.get_all("set-cookie")):
+            for c in parse_set_cookie(line, when):
+                out.append(_facts(key, "set", c.name, c.value))
+    return tuple(out)
+
+
+def _facts(key: bytes, direction: str, name: str, value: str) -> CookieFacts:
+    parts: dict[str, tuple[str, int, str]] = {}
+    for v in dict.fromkeys([value, unquote(value), unquote_plus(value)]):
+        if v != value and len(v) >= MIN_PART:
+            parts.setdefault(v, (keyed_hash(key, v), len(v), value_shape(v)))
+        for p in _pieces(v):
+            if len(parts) >= MAX_COOKIE_PARTS:
+                break
+            if p != value:
+                parts.setdefault(p, (keyed_hash(key, p), len(p), _part_shape(p)))
+    return CookieFacts(direction, name[:256], keyed_hash(key, value), len(value), value_shape(value),
+                       tuple(parts.values()))
+
+
+def _pieces(v: str) -> list[str]:
+    """The parts of ``v`` between delimiters, and its prefixes and suffixes cut at a delimiter (``GA1.2.X.Y``
+    gives ``X``, ``Y``, ``X.Y``, ``2.X.Y``, ``GA1.2.X`` ...), those of at least MIN_PART characters."""
+    out = [p for p in SPLIT.split(v)]
+    for m in SPLIT.finditer(v):
+        out.append(v[:m.start()])
+        out.append(v[m.end():])
+    return [p for p in dict.fromkeys(out) if len(p) >= MIN_PART and p != v]
+
+
+def _part_shape(p: str) -> str:
+    shape = value_shape(p)
+    # A part with little variety ("00000000", "eu-west-1") identifies nobody: call it a word.
+    if shape in ("numeric", "hex", "base64", "mixed") and entropy(p) < PART_ENTROPY_MIN:
+        return "word"
+    return shape
+
+
+# --- small helpers ----------------------------------------------------------------------------------------------
+
+def _tag(key: bytes, tag: str) -> TagFacts:
+    t = normalize_tag(tag)
+    return TagFacts(keyed_hash(key, t), len(t), tag_format(tag), round(entropy(t), 4))
+
+
+def _split_tags(header: str) -> list[str]:
+    if not header or header.strip() == "*":
+        return []
+    return [t for t in re.findall(r'(?:W/)?"[^"]*"|[^,\s]+', header) if normalize_tag(t)][:16]
+
+
+def _location(base: str, location: str | None) -> tuple[str | None, str | None]:
+    if not location:
+        return None, None
+    try:
+        host = host_of_url(urljoin(base, location.strip()))
+    except ValueError:
+        return None, None
+    if not host:
+        return None, None
+    host = normalize_host(host)
+    return host, site_of(host)
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+def _lower(v: str | None) -> str | None:
+    return v.strip().lower() if v else None
