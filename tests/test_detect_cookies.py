@@ -6,7 +6,7 @@ import pytest
 
 from tredjepart.detect import Detectors
 from tredjepart.detect.identifiers import detect_identifier_cookies, is_identifier_value, not_identifier_because
-from tredjepart.detect.shapes import value_shape
+from tredjepart.shapes import value_shape
 from tredjepart.detect.state import SessionState
 from tredjepart.hashing import entropy
 from tredjepart.observe import observe

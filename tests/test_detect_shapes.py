@@ -1,10 +1,10 @@
-"""detect.shapes: what a value looks like, computed at capture time so the value need not be kept."""
+"""shapes: what a value looks like, computed at capture time so the value need not be kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from tredjepart.detect.shapes import (
+from tredjepart.shapes import (
     is_consent_cookie,
     is_security_cookie,
     normalize_tag,

@@ -10,9 +10,10 @@ import time
 from collections.abc import Sequence
 from typing import Optional
 
-from mitmproxy import command, ctx, exceptions, http
+from mitmproxy import command, ctx, exceptions, http, tls
 
 from tredjepart import control
+from tredjepart.entities import load_entities
 from tredjepart.pipeline import Recorder
 from tredjepart.policy import load_policies
 from tredjepart.store.writer import Writer
@@ -148,6 +149,23 @@ class Auditor:
     def error(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
 
+    def tls_failed_client(self, data: tls.TlsData) -> None:
+        """The device refused the proxy's certificate (pinning, untrusted CA): record a blind spot."""
+        if self.recorder is None or (self.writer and self.writer.failed):
+            return
+        conn = data.conn
+        host = conn.sni
+        if not host and data.context.server.address:
+            host = data.context.server.address[0]
+        client = conn.peername[0] if conn.peername else None
+        try:
+            new = self.recorder.record_tls_failure(host, client, conn.error, time.time())
+        except Exception:  # noqa: BLE001 - a failing record must never break the proxy
+            logger.exception("tredjepart: could not record the TLS failure for %s", host)
+            return
+        for f in new:
+            logger.warning("tredjepart [%s] %s", f.rule, f.message)
+
     def done(self) -> None:
         if self.recorder is not None:
             self.recorder.close()
@@ -229,8 +247,5 @@ def _session_view(session) -> dict | None:
 
 
 def _load_entities(paths: Sequence[str]):
-    try:
-        from tredjepart.entities import load_entities
-    except ImportError:  # the owners layer is optional until it lands
-        return None
+    """The built-in owners plus the user's lists (which win); ValueError names a bad list."""
     return load_entities(list(paths))

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from mitmproxy import http
 
+from tredjepart.detect import Detectors
 from tredjepart.findings import FindingSet, finding_key
 from tredjepart.observe import observe
-from tredjepart.observe.flow import record_id
+from tredjepart.ids import record_id
+from tredjepart.observe.signals import wire_signals
 from tredjepart.policy import Policy, judge_flow, policy_for_host
 from tredjepart.records import Finding, Observation
 from tredjepart.sessions import Session, SessionTracker, Step
@@ -61,6 +63,7 @@ class Recorder:
         self.background_hosts = background_hosts
         self.sessions = SessionTracker()
         self.findings: dict[str, FindingSet] = {}
+        self.detectors = Detectors()
 
     @classmethod
     def open(cls, path, *, policies=None, entities=None, store_values: bool = False,
@@ -83,6 +86,7 @@ class Recorder:
         session, ended = self.sessions.start(name, when, client, policy_name, source)
         for s in ended:
             self._save_session(s)
+            self.detectors.end_session(s.id)
         self._attach_policy(session, None)
         self._save_session(session)
         return session
@@ -91,6 +95,7 @@ class Recorder:
         ended = self.sessions.end(time.time() if when is None else when, client)
         for s in ended:
             self._save_session(s)
+            self.detectors.end_session(s.id)
         return ended
 
     def mark_step(self, label: str, when: float | None = None, client: str | None = None) -> list[Step]:
@@ -135,10 +140,27 @@ class Recorder:
                 rec.sdk = sdk.name if sdk else None
         for r in (*obs.cookies, *obs.scripts):
             r.step_id, r.party = step_id, rec.party
+        detected = self.detectors.on_flow(obs, wire_signals(flow, self.key))
         result = Result(obs, session)
-        self._judge(result)
+        self._judge(result, detected.behaviours)
+        self._add_findings(session.id, detected.findings, result)
         self._queue(obs)
+        if detected.detections:
+            self.writer.put(Op("detections", [to_row(d) for d in detected.detections]))
         return result
+
+    def record_tls_failure(self, host: str | None, client: str | None, error: str | None,
+                           when: float | None = None, source: str = "live") -> list[Finding]:
+        """A failed client TLS handshake (mitmproxy's tls_failed_client): a blind spot and its new findings."""
+        when = time.time() if when is None else when
+        session, new = self.sessions.session_for(client or "unknown", when, source)
+        if new:
+            self._save_session(session)
+        spot, findings = self.detectors.on_tls_failed(session.id, host, client, error, when)
+        if spot is None:
+            return []
+        self.writer.put(Op("blind_spots", [to_row(spot)], replace=True))
+        return self._add_findings(session.id, findings)
 
     def _party(self, rec, session: Session) -> str:
         if rec.background:
@@ -150,11 +172,11 @@ class Recorder:
             return "first"
         return "third"
 
-    def _judge(self, result: Result) -> None:
+    def _judge(self, result: Result, detected: set[str] | frozenset[str] = frozenset()) -> None:
         rec = result.observation.flow
         if rec.party != "third":
             return
-        behaviours = {rec.kind}
+        behaviours = {rec.kind} | set(detected)
         for c in result.observation.cookies:
             behaviours.add("cookie_set" if c.direction == "set" else "cookie_sent")
         if rec.sdk:
@@ -162,14 +184,24 @@ class Recorder:
         verdict, findings = judge_flow(rec, behaviours, result.session.meta.get("policy"), result.observation.cookies)
         rec.covered, rec.party_name, rec.basis, rec.verdict = (
             verdict.covered, verdict.party_name, verdict.basis, verdict.reason)
-        fs = self.findings.setdefault(result.session.id, FindingSet())
+        self._add_findings(result.session.id, findings, result)
+
+    def _add_findings(self, session_id: str, findings: list[Finding], result: Result | None = None) -> list[Finding]:
+        """Merge findings into the session's FindingSet, queue the changed ones; returns the new ones."""
+        if not findings:
+            return []
+        fs = self.findings.setdefault(session_id, FindingSet())
+        new = []
         for f in findings:
-            f.session_id = result.session.id
+            f.session_id = session_id
             if fs.add(f):
-                result.new_findings.append(f)
+                new.append(f)
+        if result is not None:
+            result.new_findings.extend(new)
         changed = fs.drain_changed()
         if changed:
             self.writer.put(Op("findings", [finding_row(f, self.finding_id(f)) for f in changed], replace=True))
+        return new
 
     @staticmethod
     def finding_id(f: Finding) -> str:

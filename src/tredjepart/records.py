@@ -97,6 +97,7 @@ class CookieRecord:
     session_id: str | None = None
     step_id: str | None = None
     party: str | None = None
+    value_shape: str | None = None  # shapes.value_shape of the value, computed at capture time
 
 
 @dataclass(slots=True)

@@ -5,10 +5,10 @@ Rule (``identifier-cookie``, warning) for a cookie **set** (Set-Cookie) by a **t
 1. lifetime (Max-Age, else Expires) at least ``LIFETIME_MIN`` = 30 days;
 2. value length at least ``LENGTH_MIN`` = 8 characters;
 3. value entropy at least ``ENTROPY_MIN`` = 2.5 bits per character (CookieRecord.value_entropy);
-4. value shape (detect.shapes.value_shape, computed at capture time) one of ``numeric``, ``uuid``, ``hex``,
+4. value shape (shapes.value_shape, computed at capture time) one of ``numeric``, ``uuid``, ``hex``,
    ``base64``, ``mixed``: not a boolean, timestamp or date, word, URL, or structured consent/preference state;
-5. the name is not a known consent cookie (detect.shapes.CONSENT_COOKIES) nor an anti-CSRF or log-in protocol
-   cookie (detect.shapes.SECURITY_COOKIE_HINTS: ``csrftoken``, ``XSRF-TOKEN``, OpenID Connect nonces ...).
+5. the name is not a known consent cookie (shapes.CONSENT_COOKIES) nor an anti-CSRF or log-in protocol
+   cookie (shapes.SECURITY_COOKIE_HINTS: ``csrftoken``, ``XSRF-TOKEN``, OpenID Connect nonces ...).
 
 Origin: Acar et al. 2014 ("The Web Never Forgets") and Englehardt et al. 2015 ("Cookies That Give You Away"),
 whose rules (used in OpenWPM's analyses) call a cookie an identifier when it is long-lived, long enough, and its
@@ -24,7 +24,7 @@ by JavaScript, like ``_ga``, or older than the session).
 from __future__ import annotations
 
 from tredjepart.detect.model import Detection, detection, finding
-from tredjepart.detect.shapes import IDENTIFIER_SHAPES, is_consent_cookie, is_security_cookie
+from tredjepart.shapes import IDENTIFIER_SHAPES, is_consent_cookie, is_security_cookie
 from tredjepart.detect.state import IdSource, SessionState
 from tredjepart.records import CookieRecord, Finding, Observation
 

@@ -4,6 +4,8 @@ could not look into. Field names are the column names of the ``detections`` and 
 
 from __future__ import annotations
 
+from tredjepart.ids import record_id
+
 from dataclasses import dataclass, field
 
 from tredjepart.records import Finding, FlowRecord
@@ -54,10 +56,6 @@ class BlindSpot:
 
 
 def stable_id(*parts: str) -> str:
-    """observe.flow.record_id, imported when called: observe imports detect.shapes, so detect must not import
-    observe while it loads."""
-    from tredjepart.observe.flow import record_id
-
     return record_id(*parts)
 
 

@@ -5,7 +5,7 @@ device: a server that answers with a unique ETag gets it back in If-None-Match o
 Rule: a third-party response carries an ETag that looks like an identifier (after removing ``W/`` and quotes: at
 least 8 characters, ``ETAG_MIN_ENTROPY`` bits per character, shape ``uuid``, ``hex``, ``base64`` or ``mixed``, and not
 one of the formats servers derive from the file or its content: nginx/Apache mtime-size, Express
-length-hash, md5/sha1/sha256 hex or base64, Azure ``0x...``, IIS ``hash:change``; detect.shapes.tag_format), the
+length-hash, md5/sha1/sha256 hex or base64, Azure ``0x...``, IIS ``hash:change``; shapes.tag_format), the
 response is not a stylesheet, font or media file, and a later request to the same host sends that ETag back in
 If-None-Match. One browser profile cannot tell a per-person tag from a per-version one; see docs/detectors.md.
 

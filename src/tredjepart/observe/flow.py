@@ -4,11 +4,12 @@ cookie values become keyed hashes, query values are dropped, bodies are only fin
 from __future__ import annotations
 
 import hashlib
-import uuid
 
 from mitmproxy import http
 
+from tredjepart.shapes import value_shape
 from tredjepart.hashing import entropy, keyed_hash
+from tredjepart.ids import record_id
 from tredjepart.observe.background import background_reason
 from tredjepart.observe.client import classify_client
 from tredjepart.observe.cookies import parse_cookie_header, parse_set_cookie, split_set_cookie_values
@@ -16,14 +17,6 @@ from tredjepart.observe.kinds import KindInput, media_type, request_kind
 from tredjepart.observe.urls import host_of_url, strip_query_values
 from tredjepart.records import CookieRecord, FlowRecord, Observation, ScriptRecord
 from tredjepart.sites import normalize_host, site_of
-
-_NS = uuid.UUID("8f1c7a52-3b0e-4d5e-9a57-7a3c2f0d9e11")
-
-
-def record_id(*parts: str) -> str:
-    """A stable id from its parts, so the same flow in the same session always gets the same id (merges)."""
-    return uuid.uuid5(_NS, "\x1f".join(parts)).hex
-
 
 def observe(
     flow: http.HTTPFlow,
@@ -119,6 +112,7 @@ def _cookie(record: FlowRecord, direction: str, i: int, name: str, value: str, k
         value_hash=keyed_hash(key, value),
         value_length=len(value),
         value_entropy=round(entropy(value), 4),
+        value_shape=value_shape(value),
         value=value if keep else None,
         session_id=record.session_id,
         **attrs,

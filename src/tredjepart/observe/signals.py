@@ -7,7 +7,7 @@ keyed hashes (``hashing.keyed_hash``, the database's key) of
 
 * every query value and path segment, and the values of small form, JSON and text request bodies (at most
   ``MAX_BODY`` bytes), with their parameter names, plus the parts of each value split on ``SPLIT`` (for ID syncing);
-* every cookie value (sent and set), with its shape (``detect.shapes.value_shape``) and the hashes of its variants
+* every cookie value (sent and set), with its shape (``shapes.value_shape``) and the hashes of its variants
   and parts that are long enough to identify someone;
 * the response's ETag and the request's If-None-Match entity tags, with their format.
 
@@ -25,7 +25,7 @@ from urllib.parse import unquote, unquote_plus, urljoin
 
 from mitmproxy import http
 
-from tredjepart.detect.shapes import normalize_tag, tag_format, value_shape
+from tredjepart.shapes import normalize_tag, tag_format, value_shape
 from tredjepart.hashing import entropy, keyed_hash
 from tredjepart.observe.cookies import parse_cookie_header, parse_set_cookie, split_set_cookie_values
 from tredjepart.observe.kinds import media_type
@@ -64,7 +64,7 @@ class CookieFacts:
     name: str
     value_hash: str  # equals CookieRecord.value_hash
     length: int
-    shape: str  # detect.shapes.value_shape
+    shape: str  # shapes.value_shape
     parts: tuple[tuple[str, int, str], ...] = ()  # (hash, length, shape) of the percent-decoded value and parts
 
 
@@ -74,7 +74,7 @@ class TagFacts:
 
     hash: str
     length: int
-    format: str  # detect.shapes.tag_format: "content" for server-made content tags, else a value shape
+    format: str  # shapes.tag_format: "content" for server-made content tags, else a value shape
     entropy: float
 
 

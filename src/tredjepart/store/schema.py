@@ -226,7 +226,7 @@ def m002_detections(db: Database) -> None:
         not_null={"session_id", "host", "first_seen"},
         strict=True,
     )
-    # The value's shape (detect.shapes.value_shape), computed at capture time; null until observe fills it.
+    # The value's shape (shapes.value_shape), computed at capture time; null until observe fills it.
     db.table("cookies").add_column("value_shape", TEXT)
     for table, columns in (
         ("detections", ["flow_id"]),
