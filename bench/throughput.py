@@ -46,9 +46,14 @@ async def origin(port: int) -> asyncio.base_events.Server:
                 path = head.split(b" ", 2)[1].decode().split("?")[0]
                 ct, body, cookie = by_path.get(path, (b"text/plain", b"x", None))
                 extra = b"set-cookie: " + cookie + b"\r\n" if cookie else b""
+                # The origin closes after each response (without saying so, so the client's keep-alive connection
+                # to the proxy stays): the routing addon sends every host to this one address, and mitmproxy cannot
+                # reuse such a connection for the next host (see tredjepart.inproc.Resolve).
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: " + ct + b"\r\ncontent-length: "
                              + str(len(body)).encode() + b"\r\n" + extra + b"\r\n" + body)
                 await writer.drain()
+                writer.close()
+                return
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
 
@@ -95,6 +100,12 @@ def start_proxy(tmp: Path, origin_port: int, with_addon: bool) -> tuple[subproce
     return proc, port
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -118,12 +129,15 @@ def main() -> None:
             for name in (("bare", "tredjepart") if r % 2 == 0 else ("tredjepart", "bare")):
                 proc, port = start_proxy(tmp, origin_port, name == "tredjepart")
                 loop.run_until_complete(load(port, 1.0, args.connections))  # warm-up
+                cpu0 = cpu_seconds(proc.pid)
                 n = loop.run_until_complete(load(port, args.seconds, args.connections))
+                cpu_ms = (cpu_seconds(proc.pid) - cpu0) * 1000 / max(n, 1)
                 rss = peak_rss_mib(proc.pid)
                 proc.send_signal(2)
                 proc.wait(60)
-                results[name].append({"rps": n / args.seconds, "peak_rss_mib": rss})
-                print(f"round {r + 1} {name:10s} {n / args.seconds:8.1f} req/s  peak RSS {rss:6.1f} MiB", flush=True)
+                results[name].append({"rps": n / args.seconds, "peak_rss_mib": rss, "cpu_ms_per_request": cpu_ms})
+                print(f"round {r + 1} {name:10s} {n / args.seconds:8.1f} req/s  {cpu_ms:5.2f} ms CPU/request  "
+                      f"peak RSS {rss:6.1f} MiB", flush=True)
         server.close()
         rows = 0
         if (tmp / "bench.sqlite").exists():
@@ -134,7 +148,10 @@ def main() -> None:
     addon = statistics.median(x["rps"] for x in results["tredjepart"])
     mem_bare = statistics.median(x["peak_rss_mib"] for x in results["bare"])
     mem_addon = statistics.median(x["peak_rss_mib"] for x in results["tredjepart"])
+    cpu_bare = statistics.median(x["cpu_ms_per_request"] for x in results["bare"])
+    cpu_addon = statistics.median(x["cpu_ms_per_request"] for x in results["tredjepart"])
     summary = {
+        "bare_cpu_ms_per_request": round(cpu_bare, 3), "tredjepart_cpu_ms_per_request": round(cpu_addon, 3),
         "bare_rps": round(bare, 1), "tredjepart_rps": round(addon, 1), "throughput_ratio": round(addon / bare, 3),
         "bare_peak_rss_mib": round(mem_bare, 1), "tredjepart_peak_rss_mib": round(mem_addon, 1),
         "memory_ratio": round(mem_addon / mem_bare, 3), "flows_recorded": rows,
@@ -146,7 +163,8 @@ def main() -> None:
     (out / "latest.json").write_text(json.dumps(summary, indent=2))
     print(f"\nthroughput: bare {bare:.1f} req/s, with tredjepart {addon:.1f} req/s -> ratio {addon / bare:.3f}"
           f" (target >= 0.95)\nmemory: peak RSS bare {mem_bare:.1f} MiB, with tredjepart {mem_addon:.1f} MiB"
-          f" -> ratio {mem_addon / mem_bare:.3f}\nflows recorded in the last tredjepart round's database: {rows}")
+          f" -> ratio {mem_addon / mem_bare:.3f}\nCPU per request in mitmdump: bare {cpu_bare:.2f} ms, with tredjepart"
+          f" {cpu_addon:.2f} ms\nflows recorded in the last tredjepart round's database: {rows}")
 
 
 if __name__ == "__main__":

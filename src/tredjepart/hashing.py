@@ -30,7 +30,7 @@ def key_id(key: bytes) -> str:
 def keyed_hash(key: bytes, value: str | bytes) -> str:
     if isinstance(value, str):
         value = value.encode("utf-8", "surrogateescape")
-    return hmac.new(key, value, hashlib.sha256).hexdigest()[:HASH_HEX]
+    return hmac.digest(key, value, "sha256").hex()[:HASH_HEX]
 
 
 def entropy(value: str) -> float:

@@ -63,6 +63,7 @@ class Recorder:
         self.background_hosts = background_hosts
         self.sessions = SessionTracker()
         self.findings: dict[str, FindingSet] = {}
+        self._collect: list[Op] | None = None  # the current flow's operations, queued together
         self.detectors = Detectors()
 
     @classmethod
@@ -113,6 +114,16 @@ class Recorder:
     # --- flows --------------------------------------------------------------------------------------------
 
     def record(self, flow: http.HTTPFlow, source: str = "live") -> Result:
+        """Observe, attribute, detect and judge one flow, and queue its records in one piece."""
+        self._collect = []
+        try:
+            result = self._record(flow, source)
+            self.writer.put(self._collect)
+            return result
+        finally:
+            self._collect = None
+
+    def _record(self, flow: http.HTTPFlow, source: str) -> Result:
         client = flow.client_conn.peername[0] if flow.client_conn.peername else "unknown"
         when = flow.request.timestamp_start
         session, new = self.sessions.session_for(client, when, source)
@@ -140,14 +151,21 @@ class Recorder:
                 rec.sdk = sdk.name if sdk else None
         for r in (*obs.cookies, *obs.scripts):
             r.step_id, r.party = step_id, rec.party
-        detected = self.detectors.on_flow(obs, wire_signals(flow, self.key))
+        detected = self.detectors.on_flow(obs, wire_signals(flow, self.key, obs))
         result = Result(obs, session)
         self._judge(result, detected.behaviours)
         self._add_findings(session.id, detected.findings, result)
         self._queue(obs)
         if detected.detections:
-            self.writer.put(Op("detections", [to_row(d) for d in detected.detections]))
+            self._put(Op("detections", [to_row(d) for d in detected.detections]))
         return result
+
+    def _put(self, op: Op) -> None:
+        """Queue ``op``, with the rest of the current flow's records when a flow is being recorded."""
+        if self._collect is not None:
+            self._collect.append(op)
+        else:
+            self.writer.put(op)
 
     def record_tls_failure(self, host: str | None, client: str | None, error: str | None,
                            when: float | None = None, source: str = "live") -> list[Finding]:
@@ -200,7 +218,7 @@ class Recorder:
             result.new_findings.extend(new)
         changed = fs.drain_changed()
         if changed:
-            self.writer.put(Op("findings", [finding_row(f, self.finding_id(f)) for f in changed], replace=True))
+            self._put(Op("findings", [finding_row(f, self.finding_id(f)) for f in changed], replace=True))
         return new
 
     @staticmethod
@@ -208,11 +226,11 @@ class Recorder:
         return record_id(f.session_id or "", *finding_key(f))
 
     def _queue(self, obs: Observation) -> None:
-        self.writer.put(Op("flows", [to_row(obs.flow)]))
+        self._put(Op("flows", [to_row(obs.flow)]))
         if obs.cookies:
-            self.writer.put(Op("cookies", [to_row(c) for c in obs.cookies]))
+            self._put(Op("cookies", [to_row(c) for c in obs.cookies]))
         if obs.scripts:
-            self.writer.put(Op("scripts", [to_row(s) for s in obs.scripts]))
+            self._put(Op("scripts", [to_row(s) for s in obs.scripts]))
 
     # --- policies -----------------------------------------------------------------------------------------
 

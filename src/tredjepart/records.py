@@ -146,4 +146,5 @@ class Observation:
     cookies: list[CookieRecord] = field(default_factory=list)
     scripts: list[ScriptRecord] = field(default_factory=list)
     # Bodies are not stored; detectors that need them read these transient fields.
-    script_body: bytes | None = None
+    script_body: bytes | None = field(default=None, repr=False)
+    cookie_values: list[str] = field(default_factory=list, repr=False)  # raw values, parallel to cookies; never stored

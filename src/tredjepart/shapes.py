@@ -24,6 +24,7 @@ from ``observe.signals.Signals.cookies``.
 
 from __future__ import annotations
 
+import functools
 import re
 
 SHAPES = (
@@ -135,6 +136,7 @@ CONSENT_COOKIES = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def is_consent_cookie(name: str) -> bool:
     """Whether a cookie of this name holds a consent state (see CONSENT_COOKIES)."""
     n = (name or "").strip().lower()

@@ -12,6 +12,7 @@ Two signals, either suffices:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from tredjepart.sites import matches_any
@@ -88,6 +89,17 @@ BACKGROUND_HOSTS: tuple[str, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=16384)
+def _candidates(host: str, extra_hosts: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The patterns whose host part matches ``host``, with their path prefixes (cached per host)."""
+    out = []
+    for pattern in (*BACKGROUND_HOSTS, *extra_hosts):
+        hostpart, _, prefix = pattern.partition("/")
+        if matches_any(host, (hostpart,)):
+            out.append((pattern, prefix))
+    return tuple(out)
+
+
 def background_reason(
     host: str,
     path: str,
@@ -97,9 +109,8 @@ def background_reason(
     extra_hosts: Iterable[str] = (),
 ) -> str | None:
     """Why this request is the device's own background traffic, or None when it is not."""
-    for pattern in (*BACKGROUND_HOSTS, *extra_hosts):
-        hostpart, _, prefix = pattern.partition("/")
-        if matches_any(host, (hostpart,)) and (not prefix or path.startswith("/" + prefix)):
+    for pattern, prefix in _candidates(host, tuple(extra_hosts)):
+        if not prefix or path.startswith("/" + prefix):
             return f"known device or browser service ({pattern})"
     if (sec_fetch_site or "").lower() == "none" and (sec_fetch_mode or "").lower() not in ("navigate", ""):
         return "no page behind the request (Sec-Fetch-Site: none, not a navigation)"

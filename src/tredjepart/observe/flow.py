@@ -12,6 +12,7 @@ from tredjepart.hashing import entropy, keyed_hash
 from tredjepart.ids import record_id
 from tredjepart.observe.background import background_reason
 from tredjepart.observe.client import classify_client
+from tredjepart.observe.headers import HeaderMap, header_map
 from tredjepart.observe.cookies import parse_cookie_header, parse_set_cookie, split_set_cookie_values
 from tredjepart.observe.kinds import KindInput, media_type, request_kind
 from tredjepart.observe.urls import host_of_url, strip_query_values
@@ -27,29 +28,30 @@ def observe(
     background_hosts: tuple[str, ...] = (),
 ) -> Observation:
     req, resp = flow.request, flow.response
-    h = req.headers
+    h = header_map(req.headers)
+    rh = header_map(resp.headers) if resp is not None else HeaderMap()
     host = normalize_host(req.pretty_host)
     url, path, names = strip_query_values(req.scheme, host, req.port, req.path)
-    dest, mode = h.get("sec-fetch-dest"), h.get("sec-fetch-mode")
-    resp_type = resp.headers.get("content-type") if resp else None
+    dest, mode = h.get1("sec-fetch-dest"), h.get1("sec-fetch-mode")
+    resp_type = rh.get1("content-type")
     kind = request_kind(
         KindInput(
             method=req.method,
             path=path,
             sec_fetch_dest=dest,
             sec_fetch_mode=mode,
-            accept=h.get("accept"),
-            request_content_type=h.get("content-type"),
+            accept=h.get1("accept"),
+            request_content_type=h.get1("content-type"),
             response_content_type=resp_type,
-            upgrade=h.get("upgrade"),
+            upgrade=h.get1("upgrade"),
             ping_to="ping-to" in h or "ping-from" in h,
         )
     )
-    ua = h.get("user-agent")
+    ua = h.get1("user-agent")
     bg = background_reason(
-        host, path, sec_fetch_site=h.get("sec-fetch-site"), sec_fetch_mode=mode, extra_hosts=background_hosts
+        host, path, sec_fetch_site=h.get1("sec-fetch-site"), sec_fetch_mode=mode, extra_hosts=background_hosts
     )
-    referer = h.get("referer") or h.get("origin")
+    referer = h.get1("referer") or h.get1("origin")
     referer_host = host_of_url(referer) if referer else None
     fid = record_id(session_id, flow.id)
     record = FlowRecord(
@@ -65,7 +67,7 @@ def observe(
         query_names=names,
         site=site_of(host),
         kind=kind,
-        client=classify_client(ua, dest is not None or mode is not None, h.get("x-requested-with")),
+        client=classify_client(ua, dest is not None or mode is not None, h.get1("x-requested-with")),
         status=resp.status_code if resp else None,
         content_type=media_type(resp_type),
         request_size=len(req.raw_content or b""),
@@ -79,10 +81,11 @@ def observe(
         session_id=session_id,
     )
     obs = Observation(flow=record)
-    obs.cookies.extend(_sent_cookies(record, h.get_all("cookie"), key, store_values))
+    obs.cookies.extend(_sent_cookies(record, h.get("cookie", ()), key, store_values, obs.cookie_values))
     if resp is not None:
         when = resp.timestamp_start or req.timestamp_start
-        obs.cookies.extend(_set_cookies(record, resp.headers.get_all("set-cookie"), when, key, store_values))
+        obs.cookies.extend(_set_cookies(record, rh.get("set-cookie", ()), when, key, store_values,
+                                        obs.cookie_values))
         if kind == "script" and resp.raw_content is not None:
             body = resp.get_content(strict=False) or b""
             obs.script_body = body
@@ -119,17 +122,19 @@ def _cookie(record: FlowRecord, direction: str, i: int, name: str, value: str, k
     )
 
 
-def _sent_cookies(record, values, key, keep) -> list[CookieRecord]:
-    return [
-        _cookie(record, "sent", i, name, value, key, keep)
-        for i, (name, value) in enumerate(parse_cookie_header(values))
-    ]
+def _sent_cookies(record, values, key, keep, raw: list[str]) -> list[CookieRecord]:
+    out = []
+    for i, (name, value) in enumerate(parse_cookie_header(values)):
+        out.append(_cookie(record, "sent", i, name, value, key, keep))
+        raw.append(value)
+    return out
 
 
-def _set_cookies(record, values, when, key, keep) -> list[CookieRecord]:
+def _set_cookies(record, values, when, key, keep, raw: list[str]) -> list[CookieRecord]:
     out = []
     for line in split_set_cookie_values(values):
         for c in parse_set_cookie(line, when):
+            raw.append(c.value)
             out.append(
                 _cookie(
                     record,

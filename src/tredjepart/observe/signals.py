@@ -27,9 +27,11 @@ from mitmproxy import http
 
 from tredjepart.shapes import normalize_tag, tag_format, value_shape
 from tredjepart.hashing import entropy, keyed_hash
+from tredjepart.observe.headers import HeaderMap, header_map
 from tredjepart.observe.cookies import parse_cookie_header, parse_set_cookie, split_set_cookie_values
 from tredjepart.observe.kinds import media_type
 from tredjepart.observe.urls import host_of_url
+from tredjepart.records import Observation
 from tredjepart.sites import normalize_host, site_of
 
 logger = logging.getLogger(__name__)
@@ -107,22 +109,26 @@ class Signals:
         return None
 
 
-def wire_signals(flow: http.HTTPFlow, key: bytes) -> Signals:
-    """The detectors' wire facts of ``flow``. Never raises on hostile input (bad bodies, headers, images)."""
+def wire_signals(flow: http.HTTPFlow, key: bytes, obs: Observation | None = None) -> Signals:
+    """The detectors' wire facts of ``flow``. Never raises on hostile input (bad bodies, headers, images).
+
+    Given the flow's Observation, its parsed cookies (hashes, shapes, raw values) are reused, not parsed again.
+    """
     req, resp = flow.request, flow.response
-    h = req.headers
+    h = header_map(req.headers)
+    rh = header_map(resp.headers) if resp is not None else HeaderMap()
     fmt = width = height = None
     body_empty, size, clen, etag, location = True, None, None, None, (None, None)
     if resp is not None:
         raw = resp.raw_content
         size = len(raw) if raw is not None else None
         body_empty = not raw
-        clen = _int(resp.headers.get("content-length"))
+        clen = _int(rh.get1("content-length"))
         if raw:
             fmt, width, height = image_size(_image_head(resp))
-        if resp.headers.get("etag"):
-            etag = _tag(key, resp.headers["etag"])
-        location = _location(req.pretty_url, resp.headers.get("location"))
+        if rh.get1("etag"):
+            etag = _tag(key, rh.get1("etag"))
+        location = _location(req.pretty_url, rh.get1("location"))
     values, truncated = _request_values(req, key)
     return Signals(
         image_format=fmt,
@@ -131,16 +137,16 @@ def wire_signals(flow: http.HTTPFlow, key: bytes) -> Signals:
         body_empty=body_empty,
         response_size=size,
         content_length=clen,
-        request_content_type=media_type(h.get("content-type")),
-        sec_fetch_dest=_lower(h.get("sec-fetch-dest")),
-        sec_fetch_mode=_lower(h.get("sec-fetch-mode")),
-        sec_fetch_site=_lower(h.get("sec-fetch-site")),
+        request_content_type=media_type(h.get1("content-type")),
+        sec_fetch_dest=_lower(h.get1("sec-fetch-dest")),
+        sec_fetch_mode=_lower(h.get1("sec-fetch-mode")),
+        sec_fetch_site=_lower(h.get1("sec-fetch-site")),
         ping_headers="ping-to" in h or "ping-from" in h,
         values=values,
         values_truncated=truncated,
-        cookies=_cookie_facts(flow, key),
+        cookies=_cookie_facts_of(obs, key) if obs is not None else _cookie_facts(flow, key, h, rh),
         etag=etag,
-        if_none_match=tuple(_tag(key, t) for t in _split_tags(h.get("if-none-match", ""))),
+        if_none_match=tuple(_tag(key, t) for t in _split_tags(h.get1("if-none-match", ""))),
         location_host=location[0],
         location_site=location[1],
     )
@@ -314,17 +320,23 @@ def _json(acc: _Values, node, name: str, depth: int = 0) -> None:
 
 # --- cookies ----------------------------------------------------------------------------------------------------
 
-def _cookie_facts(flow: http.HTTPFlow, key: bytes) -> tuple[CookieFacts, ...]:
-    out = [_facts(key, "sent", n, v) for n, v in parse_cookie_header(flow.request.headers.get_all("cookie"))]
+def _cookie_facts(flow: http.HTTPFlow, key: bytes, h: HeaderMap, rh: HeaderMap) -> tuple[CookieFacts, ...]:
+    out = [_facts(key, "sent", n, v) for n, v in parse_cookie_header(h.get("cookie", ()))]
     if flow.response is not None:
         when = flow.response.timestamp_start or flow.request.timestamp_start
-        for line in split_set_cookie_values(flow.response.headers.get_all("set-cookie")):
+        for line in split_set_cookie_values(rh.get("set-cookie", ())):
             for c in parse_set_cookie(line, when):
                 out.append(_facts(key, "set", c.name, c.value))
     return tuple(out)
 
 
-def _facts(key: bytes, direction: str, name: str, value: str) -> CookieFacts:
+def _cookie_facts_of(obs: Observation, key: bytes) -> tuple[CookieFacts, ...]:
+    return tuple(_facts(key, c.direction, c.name, value, c.value_hash, c.value_shape)
+                 for c, value in zip(obs.cookies, obs.cookie_values))
+
+
+def _facts(key: bytes, direction: str, name: str, value: str, value_hash: str | None = None,
+           shape: str | None = None) -> CookieFacts:
     parts: dict[str, tuple[str, int, str]] = {}
     for v in dict.fromkeys([value, unquote(value), unquote_plus(value)]):
         if v != value and len(v) >= MIN_PART:
@@ -334,8 +346,8 @@ def _facts(key: bytes, direction: str, name: str, value: str) -> CookieFacts:
                 break
             if p != value:
                 parts.setdefault(p, (keyed_hash(key, p), len(p), _part_shape(p)))
-    return CookieFacts(direction, name[:256], keyed_hash(key, value), len(value), value_shape(value),
-                       tuple(parts.values()))
+    return CookieFacts(direction, name[:256], value_hash or keyed_hash(key, value), len(value),
+                       shape or value_shape(value), tuple(parts.values()))
 
 
 def _pieces(v: str) -> list[str]:

@@ -3,39 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any
 
-from tredjepart.records import CookieRecord, Finding, FlowRecord, ScriptRecord
+from tredjepart.records import Finding
 
 # Record fields that are not columns (they live only while a flow is processed).
 _SKIP = {"background"}
 
 
+@functools.cache
+def _layout(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(column names, the ones stored as JSON text) of a record class."""
+    fields = [f for f in dataclasses.fields(cls) if f.name not in _SKIP]
+    as_json = tuple(f.name for f in fields if any(t in str(f.type) for t in ("tuple", "list", "dict")))
+    return tuple(f.name for f in fields), as_json
+
+
 def to_row(record: Any) -> dict:
-    row = {}
-    for f in dataclasses.fields(record):
-        if f.name in _SKIP:
-            continue
-        value = getattr(record, f.name)
-        if isinstance(value, (tuple, list, dict)):
-            value = json.dumps(value, sort_keys=isinstance(value, dict))
-        elif isinstance(value, bool):
-            value = int(value)
-        row[f.name] = value
+    """A record as a row; bools stay bools (sqlite3 stores them as 0/1 in INTEGER columns)."""
+    columns, as_json = _layout(type(record))
+    row = {name: getattr(record, name) for name in columns}
+    for name in as_json:
+        value = row[name]
+        if value is not None:
+            row[name] = json.dumps(value, sort_keys=isinstance(value, dict))
     return row
-
-
-def flow_row(r: FlowRecord) -> dict:
-    return to_row(r)
-
-
-def cookie_row(r: CookieRecord) -> dict:
-    return to_row(r)
-
-
-def script_row(r: ScriptRecord) -> dict:
-    return to_row(r)
 
 
 def finding_row(f: Finding, finding_id: str) -> dict:
