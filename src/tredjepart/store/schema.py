@@ -162,8 +162,14 @@ def m001_initial(db: Database) -> None:
 
 
 def migrate(db: Database) -> None:
-    """Create or bring the schema up to date, and make sure the database has its hashing key."""
+    """Create or bring the schema up to date (tables, then the views over them), and make sure the database
+    has its hashing key."""
+    from tredjepart.store.views import create_views, drop_views
+
+    if MIGRATIONS.pending(db):
+        drop_views(db)  # a migration may rebuild a table a view reads
     MIGRATIONS.apply(db)
+    create_views(db)
     if not db.table("meta").count_where("key = 'hmac_key'"):
         key = new_key()
         db.table("meta").insert_all(

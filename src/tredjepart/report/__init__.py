@@ -1,0 +1,90 @@
+"""Reports from a tredjepart database: Markdown, HTML and JSON, plus diff, merge and export.
+
+A report never touches mitmproxy: it is SQL (``queries``) into a plain model (``model``), rendered by
+``markdown``, ``html`` or ``json_report``. It works offline and only reads the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from tredjepart.report.model import Report, build_report
+from tredjepart.report.queries import SelectionError, check_database
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("md", "html", "json")
+
+__all__ = ["FORMATS", "Report", "SelectionError", "build_json", "build_report", "open_report_db", "render",
+           "write_report"]
+
+
+def open_report_db(path: str | Path) -> Database:
+    """Open an existing tredjepart database for reading; ValueError when it is missing or not one."""
+    import sqlite3
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such database file")
+    with path.open("rb") as f:
+        if f.read(16) != b"SQLite format 3\x00":
+            raise ValueError(f"{path}: not an SQLite database")
+    db = Database(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True))
+    try:
+        check_database(db)
+    except (ValueError, sqlite3.DatabaseError) as e:
+        db.close()
+        raise ValueError(f"{path}: {e}") from e
+    return db
+
+
+def _db(db: Database | str | Path) -> tuple[Database, bool]:
+    return (db, False) if isinstance(db, Database) else (open_report_db(db), True)
+
+
+def render(report: Report, fmt: str = "md", lang: str = "da") -> str:
+    """The report in ``fmt`` (md, html or json)."""
+    if fmt == "json":
+        from tredjepart.report.json_report import dumps
+
+        return dumps(report)
+    if fmt == "html":
+        from tredjepart.report.html import render_html
+
+        return render_html(report, lang)
+    if fmt == "md":
+        from tredjepart.report.markdown import render_markdown
+
+        return render_markdown(report, lang)
+    raise ValueError(f"unknown report format {fmt!r} (choose one of: {', '.join(FORMATS)})")
+
+
+def build_json(db: Database | str | Path, sessions: Sequence[str] = ()) -> dict:
+    """The JSON report (docs/report-format.md) of the selected sessions (default: all) as a dict."""
+    from tredjepart.report.json_report import to_json
+
+    database, close = _db(db)
+    try:
+        return to_json(build_report(database, sessions))
+    finally:
+        if close:
+            database.close()
+
+
+def write_report(db: Database | str | Path, out: str | Path, fmt: str = "html", lang: str = "da",
+                 sessions: Sequence[str] = (), *, entities: object = "auto", now: float | None = None) -> Path:
+    """Render the report of ``db`` (a Database or a path) into the file ``out``; returns its path."""
+    database, close = _db(db)
+    try:
+        text = render(build_report(database, sessions, entities=entities, now=now), fmt, lang)
+    finally:
+        if close:
+            database.close()
+    out = Path(out)
+    out.write_text(text, encoding="utf-8")
+    logger.info("tredjepart: wrote %s report %s", fmt, out)
+    return out

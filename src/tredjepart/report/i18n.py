@@ -1,0 +1,246 @@
+"""Every word a report says, in Danish and English, and the formatting of times, lifetimes and counts.
+
+Keys map to ``(da, en)``. Values from traffic are never part of a catalogue string's format: they are passed as
+arguments and escaped by the renderer (Jinja's autoescape, or the Markdown filters).
+"""
+
+from __future__ import annotations
+
+from tredjepart.report.formatting import Formatting
+
+LANGS = ("da", "en")
+
+_T: dict[str, tuple[str, str]] = {
+    "title": ("Rapport om tredjeparter", "Third-party report"),
+    "generated": ("Lavet {when} af {tool} {version}.", "Generated {when} by {tool} {version}."),
+    "times_note": ("Tider er dansk tid ({tz}).", "Times are Danish time ({tz})."),
+    "summary": ("Resumé", "Summary"),
+    "sessions": ("Sessioner", "Sessions"),
+    "session": ("Session", "Session"),
+    "third_parties": ("Tredjeparter", "Third parties"),
+    "third_party": ("Tredjepart", "Third party"),
+    "uncovered": ("Ikke dækket af politikken", "Not covered by the policy"),
+    "undeclared": ("Uden erklæret grundlag", "Without a declared basis"),
+    "errors": ("Fejl", "Errors"),
+    "warnings": ("Advarsler", "Warnings"),
+    "blind_spots": ("Blinde vinkler", "Blind spots"),
+    "solution": ("Løsning", "Solution"),
+    "owner": ("Ansvarlig myndighed", "Responsible authority"),
+    "device": ("Enhed (User-Agent)", "Device (User-Agent)"),
+    "client": ("Klient", "Client"),
+    "all_clients": ("alle klienter", "every client"),
+    "source": ("Kilde", "Source"),
+    "policy_file": ("Politikfil", "Policy file"),
+    "first_party": ("Løsningens egne sites", "The solution's own sites"),
+    "time_span": ("Tidsrum", "Time span"),
+    "still_open": ("ikke afsluttet", "not ended"),
+    "flows": ("Forespørgsler", "Requests"),
+    "flow_counts": ("{total} i alt: {first} egne, {third} til tredjeparter, {background} baggrund",
+                    "{total} in all: {first} own, {third} to third parties, {background} background"),
+    "key_id": ("Hashnøgle", "Hashing key"),
+    "steps": ("Testerens trin", "The tester's steps"),
+    "no_steps": ("Testeren markerede ingen trin.", "The tester marked no steps."),
+    "step": ("Trin", "Step"),
+    "time": ("Tid", "Time"),
+    "new_third_parties": ("Nye tredjeparter", "New third parties"),
+    "before_first_step": ("(før første trin)", "(before the first step)"),
+    "graph": ("Løsningen og de tredjeparter, den taler med", "The solution and the third parties it talks to"),
+    "timeline": ("Tidslinje", "Timeline"),
+    "timeline_own": ("løsningen selv", "the solution itself"),
+    "timeline_background": ("baggrund", "background"),
+    "site": ("Site", "Site"),
+    "entity": ("Ejer", "Owner"),
+    "country": ("Land", "Country"),
+    "categories": ("Kategorier", "Categories"),
+    "hosts": ("Værter", "Hosts"),
+    "basis": ("Erklæret grundlag", "Declared basis"),
+    "declared_as": ("Erklæret som", "Declared as"),
+    "status": ("Status", "Status"),
+    "holds": ("Grundlaget holder", "The basis holds"),
+    "holds_not": ("Grundlaget holder ikke", "The basis does not hold"),
+    "what_it_did": ("Hvad den gjorde", "What it did"),
+    "sdks": ("App-SDK'er", "App SDKs"),
+    "detected": ("Genkendt", "Recognised"),
+    "scripts": ("Scripts", "Scripts"),
+    "cookies": ("Cookies", "Cookies"),
+    "direction": ("Retning", "Direction"),
+    "dir_set": ("sat", "set"),
+    "dir_sent": ("sendt", "sent"),
+    "name": ("Navn", "Name"),
+    "host": ("Vært", "Host"),
+    "lifetime": ("Levetid", "Lifetime"),
+    "flags": ("Attributter", "Attributes"),
+    "size": ("Størrelse", "Size"),
+    "findings": ("Fund", "Findings"),
+    "no_findings_here": ("Ingen fund.", "No findings."),
+    "evidence": ("Bevis (forespørgsler)", "Evidence (requests)"),
+    "times_seen": ("set {n} gange", "seen {n} times"),
+    "session_cookie": ("sessionscookie", "session cookie"),
+    "deleted": ("slettes", "deleted"),
+    "seen_once": ("set én gang", "seen once"),
+    "first_seen": ("Først set", "First seen"),
+    "other_findings": ("Andre fund", "Other findings"),
+    "background": ("Enhedens egen baggrundstrafik (tælles ikke med)",
+                   "The device's own background traffic (not counted)"),
+    "reason": ("Årsag", "Reason"),
+    "blind_none": ("Ingen værter afviste inspektion.", "No host refused inspection."),
+    "blind_unknown": ("Databasen har ingen oplysninger om blinde vinkler (en ældre version optog den).",
+                      "The database has no record of blind spots (an older version recorded it)."),
+    "blind_intro": ("Trafik, som proxyen ikke kunne se ind i (klienten afviste certifikatet):",
+                    "Traffic the proxy could not look into (the client refused the certificate):"),
+    "no_detections": ("Databasen har ingen detektorresultater (pixels, beacons, SDK-hændelser); kun "
+                      "forespørgsler, cookies og scripts er vurderet.",
+                      "The database has no detector results (pixels, beacons, SDK events); only requests, "
+                      "cookies and scripts were judged."),
+    "no_sessions": ("Ingen sessioner i udvalget.", "No sessions in the selection."),
+    "no_third_parties": ("Ingen tredjeparter set.", "No third parties seen."),
+    "unknown": ("ukendt", "unknown"),
+    "none": ("ingen", "none"),
+    "legend": ("Forklaring", "Legend"),
+    "about_bases": ("Om grundlagene", "About the bases"),
+    "about_text": (
+        "Vejledningen tillader en tredjepart på en af tre måder: den er teknisk nødvendig "
+        "(cookiebekendtgørelsens § 4), en skriftlig aftale forhindrer den i at bruge data til egne formål, eller "
+        "myndigheden har slået den brug fra med et fravalg i tjenestens indstillinger. Rapporten viser, hvad "
+        "enheden faktisk talte med under gennemgangen, og om hver tredjepart er dækket af løsningens politik.",
+        "The guidance allows a third party in one of three ways: it is technically necessary (the Danish "
+        "cookie order, § 4), a written agreement stops it from using the data for its own purposes, or the "
+        "authority switched that use off with an opt-out in the service's settings. The report shows what the "
+        "device actually talked to during the walkthrough, and whether the solution's policy covers each "
+        "third party."),
+    "messages_note": ("Fundenes beskrivelser er optaget på engelsk.", "Findings' messages are recorded in English."),
+    # verdicts
+    "verdict_uncovered": ("Ikke i orden: {n} {parties} er ikke dækket af politikken",
+                          "Not compliant: {n} {parties} not covered by the policy"),
+    "verdict_errors": ("Ikke i orden: {n} {errors}", "Not compliant: {n} {errors}"),
+    "verdict_warnings": ("Ingen fejl, men {n} {warnings} bør undersøges", "No errors, but {n} {warnings} to check"),
+    "verdict_none": ("Ingen fund: ingen tredjeparter", "No findings: no third parties"),
+    "verdict_ok": ("Ingen fund: alle {n} {parties} er dækket af politikken",
+                   "No findings: all {n} {parties} covered by the policy"),
+    "verdict_ok_one": ("Ingen fund: den ene tredjepart er dækket af politikken",
+                       "No findings: the one third party is covered by the policy"),
+    "verdict_blind": ("{n} {hosts} kunne ikke inspiceres.", "{n} {hosts} could not be inspected."),
+}
+
+_PLURALS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {  # key -> ((da one, da many), (en one, en many))
+    "party": (("tredjepart", "tredjeparter"), ("third party", "third parties")),
+    "error": (("fejl", "fejl"), ("error", "errors")),
+    "warning": (("advarsel", "advarsler"), ("warning", "warnings")),
+    "host": (("vært", "værter"), ("host", "hosts")),
+    "second": (("sekund", "sekunder"), ("second", "seconds")),
+    "minute": (("minut", "minutter"), ("minute", "minutes")),
+    "hour": (("time", "timer"), ("hour", "hours")),
+    "day": (("dag", "dage"), ("day", "days")),
+    "month": (("måned", "måneder"), ("month", "months")),
+    "year": (("år", "år"), ("year", "years")),
+}
+
+BASES = {
+    "technically_necessary": ("teknisk nødvendig", "technically necessary"),
+    "written_agreement": ("skriftlig aftale", "written agreement"),
+    "opt_out": ("fravalg i indstillinger", "opt-out in settings"),
+    None: ("intet erklæret grundlag", "no declared basis"),
+}
+
+STATES = {
+    "covered": ("dækket", "covered"),
+    "warning": ("dækket, med advarsler", "covered, with warnings"),
+    "uncovered": ("Ikke dækket af politikken", "Not covered by the policy"),
+    "background": ("enhedens baggrundstrafik", "the device's background traffic"),
+}
+
+SEVERITIES = {"error": ("fejl", "error"), "warning": ("advarsel", "warning"), "info": ("info", "info")}
+
+KINDS = {
+    "document": ("side", "page"), "script": ("script", "script"), "stylesheet": ("stylesheet", "stylesheet"),
+    "image": ("billede", "image"), "xhr": ("dataforespørgsel (XHR/fetch)", "data request (XHR/fetch)"),
+    "beacon": ("beacon", "beacon"), "ping": ("ping", "ping"), "websocket": ("websocket", "websocket"),
+    "font": ("skrifttype", "font"), "media": ("medie", "media"), "other": ("andet", "other"),
+    "cookie_set": ("satte cookies", "set cookies"), "cookie_sent": ("fik cookies sendt", "was sent cookies"),
+    "js_cookie": ("cookie sat af script", "cookie set by script"), "pixel": ("sporingspixel", "tracking pixel"),
+    "sdk": ("app-SDK-kald", "app SDK call"),
+    "stale_cookie": ("cookie fra et tidligere besøg", "cookie from an earlier visit"),
+    "identifier_cookie": ("identifikator-cookie", "identifier cookie"),
+    "id_sync": ("ID-synkronisering", "ID syncing"), "fingerprinting": ("fingerprinting", "fingerprinting"),
+    "etag": ("ETag-sporing", "ETag tracking"), "bounce": ("bounce-sporing", "bounce tracking"),
+}
+
+RULES = {
+    "undeclared-third-party": ("Tredjepart uden erklæret grundlag", "Third party without a declared basis"),
+    "kind-not-allowed": ("Adfærd, som politikken ikke tillader", "Behaviour the policy does not allow"),
+    "agreement-expired": ("Den skriftlige aftale er udløbet", "The written agreement has expired"),
+    "opt-out-unverified": ("Fravalget er ikke efterprøvet inden for et år",
+                           "The opt-out was not verified within a year"),
+    "necessary-but-tracking": ("Teknisk nødvendig, men sporer", "Technically necessary, but tracks"),
+    "identifier-cookie": ("Identifikator-cookie", "Identifier cookie"),
+    "id-sync": ("ID-synkronisering", "ID syncing"),
+    "fingerprinting-script": ("Fingerprinting-script", "Fingerprinting script"),
+    "uninspectable-host": ("Vært, der ikke kunne inspiceres", "Host that could not be inspected"),
+    "etag-tracking": ("ETag-sporing", "ETag tracking"),
+    "bounce-tracking": ("Bounce-sporing", "Bounce tracking"),
+}
+
+
+class Catalog(Formatting):
+    """The words of one language: ``t("key", n=2)``, plural forms, and (from Formatting) times and lifetimes."""
+
+    def __init__(self, lang: str = "da") -> None:
+        if lang not in LANGS:
+            raise ValueError(f"unknown language {lang!r} (choose one of: {', '.join(LANGS)})")
+        self.lang = lang
+        self._i = LANGS.index(lang)
+        super().__init__()
+
+    def __call__(self, key: str, **kw: object) -> str:
+        text = _T[key][self._i]
+        return text.format(**kw) if kw else text
+
+    def plural(self, n: int, key: str) -> str:
+        one, many = _PLURALS[key][self._i]
+        return one if n == 1 else many
+
+    def _pick(self, table: dict, key: object) -> str:
+        words = table.get(key)
+        return words[self._i] if words else str(key)
+
+    def basis(self, b: str | None) -> str:
+        return self._pick(BASES, b)
+
+    def state(self, s: str) -> str:
+        return self._pick(STATES, s)
+
+    def severity(self, s: str) -> str:
+        return self._pick(SEVERITIES, s)
+
+    def kind(self, k: str) -> str:
+        return self._pick(KINDS, k)
+
+    def rule(self, r: str) -> str:
+        return self._pick(RULES, r)
+
+    def seen(self, n: int) -> str:
+        return self("seen_once") if n == 1 else self("times_seen", n=n)
+
+    def direction(self, d: str) -> str:
+        return self(f"dir_{d}") if d in ("set", "sent") else d
+
+    def verdict(self, summary) -> str:
+        """The plain one-line verdict of a report's summary (model.Summary)."""
+        if summary.uncovered:
+            n = summary.uncovered
+            text = self("verdict_uncovered", n=n, parties=self.plural(n, "party"))
+        elif summary.errors:
+            text = self("verdict_errors", n=summary.errors, errors=self.plural(summary.errors, "error"))
+        elif summary.warnings:
+            text = self("verdict_warnings", n=summary.warnings, warnings=self.plural(summary.warnings, "warning"))
+        elif not summary.third_parties:
+            text = self("verdict_none")
+        elif summary.third_parties == 1:
+            text = self("verdict_ok_one")
+        else:
+            n = summary.third_parties
+            text = self("verdict_ok", n=n, parties=self.plural(n, "party"))
+        if summary.blind_spots:
+            n = summary.blind_spots
+            text += ". " + self("verdict_blind", n=n, hosts=self.plural(n, "host"))
+        return text

@@ -1,0 +1,250 @@
+"""The SQL behind the report model: one session at a time, core tables required, newer tables when present.
+
+``detections`` and ``blind_spots`` (added by a later migration) and the owners layer (``tredjepart.entities``)
+are optional: without them the model says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Sequence
+
+from sqlite_utils import Database
+
+from tredjepart.report.model import (SEVERITY_ORDER, Background, BlindSpot, Cookie, FindingItem, Script,
+                                     SessionReport, Step, ThirdParty)
+
+logger = logging.getLogger(__name__)
+
+CORE_TABLES = ("meta", "sessions", "steps", "flows", "cookies", "scripts", "findings")
+
+
+class SelectionError(ValueError):
+    """A session selector that names no session, or more than one."""
+
+
+def check_database(db: Database) -> None:
+    """Raise ValueError unless ``db`` looks like a tredjepart database."""
+    missing = [t for t in CORE_TABLES if not db.table(t).exists()]
+    if missing:
+        raise ValueError(f"not a tredjepart database (no table {', '.join(missing)})")
+
+
+def select_sessions(db: Database, selectors: Sequence[str] = ()) -> list[str]:
+    """Session ids in start order: all of them, or those named by id, unique id prefix or name."""
+    rows = list(db.query("select id, name from sessions order by started, id"))
+    if not selectors:
+        return [r["id"] for r in rows]
+    chosen: list[str] = []
+    for sel in selectors:
+        exact = [r["id"] for r in rows if r["id"] == sel]
+        found = exact or [r["id"] for r in rows if r["name"] == sel] or (
+            [r["id"] for r in rows if r["id"].startswith(sel)] if len(sel) >= 4 else [])
+        if not found:
+            known = ", ".join(f"{r['id'][:8]} ({r['name'] or 'unnamed'})" for r in rows[:20]) or "none"
+            raise SelectionError(f"no session {sel!r} (sessions: {known})")
+        if len(found) > 1 and not any(r["name"] == sel for r in rows):
+            raise SelectionError(f"session prefix {sel!r} is ambiguous: {', '.join(i[:12] for i in found)}")
+        chosen.extend(i for i in found if i not in chosen)
+    order = {r["id"]: n for n, r in enumerate(rows)}
+    return sorted(chosen, key=order.__getitem__)
+
+
+@functools.cache
+def _builtin_entities():
+    try:
+        from tredjepart.entities import load_entities
+
+        return load_entities()
+    except Exception as e:  # noqa: BLE001 - the owners layer is optional for a report
+        logger.warning("tredjepart: owners' countries and categories unavailable: %s", e)
+        return None
+
+
+def default_entities():
+    """The built-in owners data, or None when that layer is missing or broken."""
+    return _builtin_entities()
+
+
+def _owner(entities, name: str | None, hosts: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """(owner, country, categories) from the flows' entity name, else looked up by host."""
+    if entities is None:
+        return name, None, []
+    try:
+        entity = entities.get(name) if name else None
+        for host in hosts:
+            if entity is not None:
+                break
+            entity = entities.lookup(host)
+    except Exception as e:  # noqa: BLE001
+        logger.warning("tredjepart: owner lookup failed: %s", e)
+        return name, None, []
+    if entity is None:
+        return name, None, []
+    return name or entity.name, entity.country, list(entity.categories)
+
+
+def _json_list(text: str | None) -> list:
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def _json_dict(text: str | None) -> dict:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def session_report(db: Database, sid: str, entities=None) -> SessionReport:
+    s = db.table("sessions").get(sid)
+    rep = SessionReport(
+        id=s["id"], name=s["name"], solution=s["solution"], owner=s["owner"], device=s["device"],
+        client=s["client"], source=s["source"], policy_file=s["policy_file"],
+        first_party=[str(x) for x in _json_list(s["first_party"])], started=s["started"], ended=s["ended"],
+        key_id=s["key_id"])
+    steps = [Step(r["id"], r["label"], r["started"], None)
+             for r in db.query("select id, label, started from steps where session_id = ? order by started, id",
+                               [sid])]
+    for a, b in zip(steps, steps[1:]):
+        a.ended = b.started
+    if steps:
+        steps[-1].ended = rep.ended
+    rep.steps = steps
+    _flows(db, rep, entities)
+    _cookies(db, rep)
+    _scripts(db, rep)
+    _findings(db, rep)
+    _detections(db, rep)
+    _blind_spots(db, rep)
+    order = {"uncovered": 0, "warning": 1, "covered": 2}
+    rep.third_parties.sort(key=lambda p: (order[p.state], p.first_seen or 0, p.site))
+    return rep
+
+
+def _flows(db: Database, rep: SessionReport, entities) -> None:
+    parties: dict[str, ThirdParty] = {}
+    background: dict[str, Background] = {}
+    steps = {s.id: s for s in rep.steps}
+    counts = dict.fromkeys(("total", "first", "third", "background", "uncovered"), 0)
+    clients: set[str] = set()
+    entity_names: dict[str, str] = {}
+    for f in db.query("select site, host, party, kind, client, covered, basis, party_name, entity, sdk, started, "
+                      "step_id, verdict, background_reason from flows where session_id = ? order by started, id",
+                      [rep.id]):
+        counts["total"] += 1
+        party = f["party"] or "first"
+        counts[party] = counts.get(party, 0) + 1
+        rep.last_flow = f["started"]
+        step = steps.get(f["step_id"])
+        if step:
+            step.flows += 1
+        if party == "background":
+            b = background.setdefault(f["site"], Background(f["site"], [], 0, []))
+            b.flows += 1
+            b.times.append(f["started"])
+            _add(b.hosts, f["host"])
+            _add(b.reasons, f["background_reason"])
+            continue
+        clients.add(f["client"] or "unknown")
+        if party != "third":
+            rep.first_party_times.append(f["started"])
+            continue
+        p = parties.get(f["site"])
+        if p is None:
+            p = parties[f["site"]] = ThirdParty(f["site"], first_seen=f["started"],
+                                                first_step=step.label if step else None)
+            if step:
+                step.new_third_parties.append(f["site"])
+        p.flows += 1
+        p.last_seen = f["started"]
+        _add(p.hosts, f["host"])
+        p.request_kinds[f["kind"]] = p.request_kinds.get(f["kind"], 0) + 1
+        covered = f["covered"] == 1  # no verdict recorded counts as not covered
+        p.times.append((f["started"], covered))
+        if not covered:
+            p.uncovered_flows += 1
+            counts["uncovered"] += 1
+            if f["verdict"] and len(p.verdicts) < 5:
+                _add(p.verdicts, f["verdict"])
+        p.basis = p.basis or f["basis"]
+        p.party_name = p.party_name or f["party_name"]
+        if f["entity"]:
+            entity_names.setdefault(p.site, f["entity"])
+        if f["sdk"]:
+            _add(p.sdks, f["sdk"])
+    for p in parties.values():
+        p.entity, p.country, p.categories = _owner(entities, entity_names.get(p.site), p.hosts)
+    rep.third_parties = list(parties.values())
+    rep.background = sorted(background.values(), key=lambda b: (-b.flows, b.site))
+    rep.flow_counts = counts
+    rep.clients = sorted(clients)
+
+
+def _add(items: list, value) -> None:
+    if value is not None and value not in items:
+        items.append(value)
+
+
+def _cookies(db: Database, rep: SessionReport) -> None:
+    rows = db.query(
+        "select direction, name, site, coalesce(party, '') party, group_concat(distinct host) hosts, "
+        "max(lifetime) lifetime, max(secure) secure, max(httponly) httponly, max(samesite) samesite, "
+        "max(partitioned) partitioned, count(*) n, max(value_length) value_length from cookies "
+        "where session_id = ? and coalesce(party, '') != 'background' "
+        "group by direction, site, name, party order by party = 'first', site, name, direction", [rep.id])
+    parties = {p.site: p for p in rep.third_parties}
+    for r in rows:
+        c = Cookie(r["direction"], r["name"], r["site"] or "", sorted((r["hosts"] or "").split(",")), r["party"],
+                   r["lifetime"], bool(r["secure"]), bool(r["httponly"]), r["samesite"], bool(r["partitioned"]),
+                   r["n"], r["value_length"])
+        rep.cookies.append(c)
+        if c.party == "third" and c.site in parties:
+            parties[c.site].cookies.append(c)
+
+
+def _scripts(db: Database, rep: SessionReport) -> None:
+    parties = {p.site: p for p in rep.third_parties}
+    for r in db.query("select url, host, site, sha256, max(size) size, count(*) n from scripts "
+                      "where session_id = ? and party = 'third' group by site, url, sha256 order by site, url",
+                      [rep.id]):
+        if r["site"] in parties:
+            parties[r["site"]].scripts.append(Script(r["url"], r["host"], r["sha256"], r["size"], r["n"]))
+
+
+def _findings(db: Database, rep: SessionReport) -> None:
+    rows = db.query("select * from findings where session_id = ?", [rep.id])
+    items = [FindingItem(r["id"], r["rule"], r["severity"], r["site"], r["host"], r["message"],
+                         [str(x) for x in _json_list(r["evidence"])], r["count"] or 1, r["first_seen"],
+                         r["last_seen"], _json_dict(r["details"])) for r in rows]
+    items.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.rule, f.site or "", f.host or "", f.id))
+    rep.findings = items
+    parties = {p.site: p for p in rep.third_parties}
+    for f in items:
+        if f.site in parties:
+            parties[f.site].findings.append(f)
+
+
+def _detections(db: Database, rep: SessionReport) -> None:
+    if not db.table("detections").exists():
+        return
+    parties = {p.site: p for p in rep.third_parties}
+    for r in db.query("select site, kind, count(*) n from detections where session_id = ? group by site, kind",
+                      [rep.id]):
+        if r["site"] in parties:
+            parties[r["site"]].detections[r["kind"]] = r["n"]
+
+
+def _blind_spots(db: Database, rep: SessionReport) -> None:
+    if not db.table("blind_spots").exists():
+        return
+    rep.blind_spots = [
+        BlindSpot(r.get("host") or "", r.get("client"), r.get("error"), r.get("first_seen"), r.get("last_seen"),
+                  r.get("count") or 1)
+        for r in db.query("select * from blind_spots where session_id = ? order by host", [rep.id])]
