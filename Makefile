@@ -6,7 +6,7 @@ PORT ?= 8080
 DB ?= tredjepart.sqlite
 POLICY ?= policies/example-portal.yaml
 
-.PHONY: venv run test test-fast bench report demo coverage-lists clean
+.PHONY: venv run test test-fast bench report demo coverage-lists docs clean
 
 venv: $(VENV)/.installed
 
@@ -37,6 +37,9 @@ report: venv
 
 demo: venv
 	$(VENV)/bin/tredjepart demo
+
+docs: venv
+	$(PY) -m tredjepart.cli.reference > docs/cli.md
 
 coverage-lists: venv
 	$(PY) scripts/coverage-lists.py

@@ -36,3 +36,18 @@ def test_schema_doc_types_match():
     for table, columns in table_columns(db).items():
         for col in db.table(table).columns:
             assert re.search(rf"^\| {col.name} \| {col.type} \|", text, re.M), f"{table}.{col.name} {col.type}"
+
+
+def test_cli_reference_is_current():
+    from tredjepart.cli.reference import reference
+
+    assert (ROOT / "docs" / "cli.md").read_text() == reference(), "run: make docs"
+
+
+def test_every_command_has_help_and_an_example():
+    from tredjepart.cli import main
+    from tredjepart.cli.reference import _commands
+
+    for path, cmd in _commands(main):
+        if not hasattr(cmd, "commands"):
+            assert "Example:" in (cmd.help or ""), f"tredjepart {path} has no Example: in its help"
