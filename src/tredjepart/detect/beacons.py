@@ -72,7 +72,8 @@ def detect_beacon(obs: Observation, signals) -> Detection | None:
     }
     if signals.request_content_type == "text/ping" or signals.ping_headers:
         matched.append("ping")
-    post_empty = rec.method == "POST" and signals.sec_fetch_dest == "empty"
+    # No Sec-Fetch-Dest at all: an app, or a page on plain http (browsers send fetch metadata to https only).
+    post_empty = rec.method == "POST" and signals.sec_fetch_dest in ("empty", None)
     safelisted = signals.request_content_type in SAFELISTED
     if post_empty and safelisted and signals.sec_fetch_mode == "no-cors":
         matched.append("sendBeacon")
