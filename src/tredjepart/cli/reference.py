@@ -24,12 +24,25 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
     return out
 
 
+def _context(path: str) -> tuple[click.Command, click.Context]:
+    """The command at ``path`` with its context chained to its parents' (so it inherits -h and the width),
+    as when it is run from the command line."""
+    from tredjepart.cli import main
+
+    ctx = click.Context(main, info_name="tredjepart", terminal_width=100, **main.context_settings)
+    cmd: click.Command = main
+    for name in path.split():
+        cmd = cmd.commands[name]  # type: ignore[attr-defined]
+        ctx = click.Context(cmd, info_name=name, parent=ctx)
+    return cmd, ctx
+
+
 def reference() -> str:
     from tredjepart.cli import main
 
     parts = [HEADER]
-    for path, cmd in _commands(main):
-        ctx = click.Context(cmd, info_name=f"tredjepart {path}", terminal_width=100, max_content_width=100)
+    for path, _ in _commands(main):
+        cmd, ctx = _context(path)
         parts.append(f"## tredjepart {path}\n\n```text\n{cmd.get_help(ctx).rstrip()}\n```\n")
     return "\n".join(parts)
 
