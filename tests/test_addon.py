@@ -146,3 +146,20 @@ def test_done_flushes_everything(tmp_path):
         h.flow(f"https://www.example-portal.dk/p{i}", req_headers=UA)
     h.close()
     assert Database(tmp_path / "audit.sqlite").table("flows").count == 300
+
+
+def test_session_started_with_a_named_policy(harness, tmp_path):
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(POLICY)
+    (folder / "b.yaml").write_text("solution: Other portal\nfirst_party: [other-portal.dk]\n")
+    h = harness(tredjepart_policy=str(folder))
+    h.addon.session_start("judged by b", "Other portal")
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    (session,) = h.db().table("sessions").rows
+    assert session["solution"] == "Other portal"
+    # without a name, the first page picks the policy
+    h.addon.session_start("judged by first page")
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    rows = {r["name"]: r["solution"] for r in h.db().table("sessions").rows}
+    assert rows["judged by first page"] == "Test portal"

@@ -99,11 +99,14 @@ class Auditor:
     # --- commands -----------------------------------------------------------------------------------------
 
     @command.command("tredjepart.session.start")
-    def session_start(self, name: str) -> None:
-        """Start a new named session for every client (ends the current ones)."""
+    def session_start(self, name: str, *policy: str) -> None:
+        """Start a new named session for every client (ends the current ones). With several policies loaded,
+        a second argument names the one to judge it by (its solution or file name); otherwise the policy is
+        chosen by the session's first page."""
         if self.recorder:
-            s = self.recorder.start_session(name)
-            logger.info("tredjepart: session %r started (%s)", name, s.id[:8])
+            s = self.recorder.start_session(name, policy_name=" ".join(policy) or None)
+            logger.info("tredjepart: session %r started (%s), policy: %s", name, s.id[:8],
+                        s.meta.get("solution") or "chosen by the first page")
 
     @command.command("tredjepart.session.end")
     def session_end(self) -> None:
