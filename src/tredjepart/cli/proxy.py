@@ -13,7 +13,8 @@ import tredjepart.mitmproxy_script as entry
 
 
 def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, policy: str | None,
-                 session: str | None, entities: tuple[str, ...], extra: tuple[str, ...]) -> list[str]:
+                 session: str | None, entities: tuple[str, ...], extra: tuple[str, ...],
+                 store_values: bool = False) -> list[str]:
     """The mitmdump/mitmweb command line for these settings."""
     name = "mitmweb" if web else "mitmdump"
     exe = Path(sys.executable).with_name(name)
@@ -27,6 +28,8 @@ def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, poli
         cmd += ["--set", f"tredjepart_session={session}"]
     for e in entities:
         cmd += ["--set", f"tredjepart_entities={e}"]
+    if store_values:
+        cmd += ["--set", "tredjepart_store_values=true"]
     return cmd + list(extra)
 
 
@@ -38,8 +41,10 @@ def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, poli
 @click.option("--web", is_flag=True, help="Start mitmweb (the browser UI) instead of mitmdump.")
 @click.option("--session", "-s", default=None, help="Start a named session for every client.")
 @click.option("--entities", multiple=True, type=click.Path(exists=True), help="Extra tracker/owner list (repeatable).")
+@click.option("--store-values", is_flag=True,
+              help="DEBUG ONLY: store cookie values in clear. Never on real citizens' data.")
 @click.argument("mitmproxy_args", nargs=-1, type=click.UNPROCESSED)
-def proxy(policy, db, port, listen_host, web, session, entities, mitmproxy_args) -> None:
+def proxy(policy, db, port, listen_host, web, session, entities, store_values, mitmproxy_args) -> None:
     """Start the auditing proxy. Extra arguments after -- go to mitmproxy.
 
     Point the device's proxy at this machine and PORT, open http://mitm.it on it to install mitmproxy's CA,
@@ -55,8 +60,10 @@ def proxy(policy, db, port, listen_host, web, session, entities, mitmproxy_args)
             for p in problems:
                 click.echo(str(p), err=True)
             raise SystemExit(2)  # documented: 2 = bad input; the proxy does not record against nothing
+    if store_values:
+        click.echo("tredjepart: WARNING: --store-values stores cookie values IN CLEAR. Debug only.", err=True)
     cmd = mitm_command(web, port=port, listen_host=listen_host, db=db, policy=policy, session=session,
-                       entities=entities, extra=mitmproxy_args)
+                       entities=entities, extra=mitmproxy_args, store_values=store_values)
     click.echo(f"tredjepart: recording into {db}; proxy on port {port}" + (f", policy {policy}" if policy else ""),
                err=True)
     try:
