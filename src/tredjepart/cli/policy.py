@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from tredjepart.cli import CONTEXT_SETTINGS
@@ -49,7 +51,57 @@ def check(files: tuple[str, ...]) -> None:
     raise SystemExit(EXIT_INVALID if failed else EXIT_OK)
 
 
-# TODO: `policy draft --db audit.sqlite --session NAME` writes a starting policy from what a recorded session saw
-# (first party from the session, one third_parties entry per observed site, basis left for the authority).
+class BadInput(click.ClickException):
+    exit_code = EXIT_INVALID
+
+
+@policy.command("draft", context_settings=CONTEXT_SETTINGS)
+@click.argument("db", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--session", "-s", metavar="ID|NAME",
+              help="The session by id, unique id prefix or name (default: the most recent one).")
+@click.option("--output", "-o", "out", type=click.Path(dir_okay=False, path_type=str),
+              help="Write to FILE, not stdout.")
+@click.option("--force", is_flag=True, help="Overwrite the --output FILE when it exists.")
+def draft(db: str, session: str | None, out: str | None, force: bool) -> None:
+    """Write a draft policy from what a recorded session in DB saw.
+
+    The draft takes the first party from the session and lists every third-party site it saw, grouped by
+    owner, with basis left empty for the authority to fill in; comments say what each party did (kinds, cookies,
+    detections) and hint which basis might apply. `policy check` reports every missing basis until it is
+    filled in. Exit status 0 when written, 2 on bad input (no such database, unknown session, FILE exists).
+
+    Example: tredjepart policy draft audit.sqlite --session login -o policies/portal.yaml
+    """
+    from tredjepart.policy.draft import read_session, render_draft
+    from tredjepart.report import SelectionError, open_report_db
+    from tredjepart.report.queries import default_entities, select_sessions
+
+    if out and not force and os.path.exists(out):
+        raise BadInput(f"{out} exists; give another file, or --force to overwrite it")
+    try:
+        database = open_report_db(db)
+    except ValueError as e:
+        raise BadInput(str(e)) from e
+    try:
+        ids = select_sessions(database, [session] if session else [])
+        if not ids:
+            raise BadInput(f"{db}: no sessions recorded")
+        text = render_draft(read_session(database, ids[-1], default_entities()), db)
+    except SelectionError as e:
+        raise BadInput(f"{db}: {e}") from e
+    finally:
+        database.close()
+    if not out:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(out, "w" if force else "x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError as e:
+        raise BadInput(f"{out} exists; give another file, or --force to overwrite it") from e
+    except OSError as e:
+        raise BadInput(f"{out}: cannot write: {e}") from e
+    click.echo(f"wrote {out}; fill in every basis, then run: tredjepart policy check {out}", err=True)
+
 
 COMMANDS = [policy]
