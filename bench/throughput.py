@@ -87,13 +87,14 @@ async def load(proxy_port: int, seconds: float, connections: int) -> int:
     return done
 
 
-def start_proxy(tmp: Path, origin_port: int, with_addon: bool) -> tuple[subprocess.Popen, int]:
+def start_proxy(tmp: Path, origin_port: int, with_addon: bool, script: Path = ROOT / "addons" / "audit.py"
+                ) -> tuple[subprocess.Popen, int]:
     port = free_port()
     cmd = [str(VENV_BIN / "mitmdump"), "-q", "--listen-host", "127.0.0.1", "--listen-port", str(port),
            "--set", f"confdir={tmp / 'conf'}", "-s", str(ROOT / "tests" / "routing_addon.py"),
            "--set", f"route_http_port={origin_port}"]
     if with_addon:
-        cmd += ["-s", str(ROOT / "addons" / "audit.py"), "--set", f"tredjepart_db={tmp / 'bench.sqlite'}",
+        cmd += ["-s", str(script), "--set", f"tredjepart_db={tmp / 'bench.sqlite'}",
                 "--set", f"tredjepart_policy={ROOT / 'policies' / 'example-portal.yaml'}"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port, proc=proc)
@@ -118,6 +119,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=10)
+    ap.add_argument("--script", type=Path, default=ROOT / "addons" / "audit.py",
+                    help="entry script to measure (default addons/audit.py); for comparing variants")
     args = ap.parse_args()
     results: dict[str, list[dict]] = {"bare": [], "tredjepart": []}
     with tempfile.TemporaryDirectory() as d:
@@ -127,7 +130,7 @@ def main() -> None:
         server = loop.run_until_complete(origin(origin_port))
         for r in range(args.rounds):
             for name in (("bare", "tredjepart") if r % 2 == 0 else ("tredjepart", "bare")):
-                proc, port = start_proxy(tmp, origin_port, name == "tredjepart")
+                proc, port = start_proxy(tmp, origin_port, name == "tredjepart", args.script)
                 loop.run_until_complete(load(port, 1.0, args.connections))  # warm-up
                 cpu0 = cpu_seconds(proc.pid)
                 n = loop.run_until_complete(load(port, args.seconds, args.connections))
