@@ -96,7 +96,7 @@ def start_proxy(tmp: Path, origin_port: int, with_addon: bool, script: Path = RO
     if with_addon:
         cmd += ["-s", str(script), "--set", f"tredjepart_db={tmp / 'bench.sqlite'}",
                 "--set", f"tredjepart_policy={ROOT / 'policies' / 'example-portal.yaml'}"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL)
     wait_port(port, proc=proc)
     return proc, port
 

@@ -5,6 +5,7 @@ Load it with ``mitmdump -s addons/audit.py`` (or mitmweb), or run ``tredjepart p
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Sequence
@@ -95,6 +96,12 @@ class Auditor:
         )
         self.writer = self.recorder.writer
         logger.info("tredjepart: recording into %s", path)
+
+    def running(self) -> None:
+        # Everything loaded at start-up (owner data, the public suffix list, policies) lives as long as the proxy:
+        # move it out of the garbage collector's sight, or every full collection walks it again (measured: about
+        # a tenth of mitmdump's throughput on a busy proxy).
+        gc.freeze()
 
     # --- commands -----------------------------------------------------------------------------------------
 

@@ -148,3 +148,4 @@ class Observation:
     # Bodies are not stored; detectors that need them read these transient fields.
     script_body: bytes | None = field(default=None, repr=False)
     cookie_values: list[str] = field(default_factory=list, repr=False)  # raw values, parallel to cookies; never stored
+    headers: tuple = field(default=(), repr=False)  # (request, response) header maps, read once (observe.headers)

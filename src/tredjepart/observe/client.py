@@ -8,6 +8,7 @@ Android marks it with ``; wv)``; we call it ``app``, as its traffic belongs to t
 
 from __future__ import annotations
 
+import functools
 import re
 
 _APP_UA = re.compile(
@@ -20,6 +21,7 @@ _APP_UA = re.compile(
 _BROWSER_UA = re.compile(r"^mozilla/5\.0 ", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
 def classify_client(user_agent: str | None, has_sec_fetch: bool, x_requested_with: str | None = None) -> str:
     """``browser``, ``app`` or ``unknown`` (records.CLIENTS)."""
     ua = user_agent or ""

@@ -80,7 +80,7 @@ def observe(
         error=flow.error.msg if flow.error else None,
         session_id=session_id,
     )
-    obs = Observation(flow=record)
+    obs = Observation(flow=record, headers=(h, rh))
     obs.cookies.extend(_sent_cookies(record, h.get("cookie", ()), key, store_values, obs.cookie_values))
     if resp is not None:
         when = resp.timestamp_start or req.timestamp_start

@@ -115,8 +115,11 @@ def wire_signals(flow: http.HTTPFlow, key: bytes, obs: Observation | None = None
     Given the flow's Observation, its parsed cookies (hashes, shapes, raw values) are reused, not parsed again.
     """
     req, resp = flow.request, flow.response
-    h = header_map(req.headers)
-    rh = header_map(resp.headers) if resp is not None else HeaderMap()
+    if obs is not None and obs.headers:
+        h, rh = obs.headers
+    else:
+        h = header_map(req.headers)
+        rh = header_map(resp.headers) if resp is not None else HeaderMap()
     fmt = width = height = None
     body_empty, size, clen, etag, location = True, None, None, None, (None, None)
     if resp is not None:

@@ -118,9 +118,12 @@ class Writer:
         if self.failed is None:
             try:
                 with db.conn:  # one transaction for the whole batch
-                    for op in batch:
-                        for columns, values in _grouped(op.rows):
-                            db.conn.executemany(_insert_sql(op.table, columns, op.replace), values)
+                    for (table, replace, columns), values in _grouped(batch).items():
+                        per = max(1, min(500, 30000 // len(columns)))
+                        for i in range(0, len(values), per):
+                            chunk = values[i:i + per]
+                            db.conn.execute(_insert_sql(table, columns, replace, len(chunk)),
+                                            [v for row in chunk for v in row])
                 self.written += sum(len(op.rows) for op in batch)
                 return
             except Exception as e:  # noqa: BLE001 - any failure means the evidence is not saved
@@ -144,21 +147,25 @@ class Writer:
             logger.critical("tredjepart: could not save unsaved records to %s either: %s", self.fallback_path, e)
 
 
-def _grouped(rows: list[dict]) -> list[tuple[tuple[str, ...], list[tuple]]]:
-    """Rows grouped by their column set, as value tuples (executemany wants one statement per shape)."""
-    groups: dict[tuple[str, ...], list[tuple]] = {}
-    for row in rows:
-        groups.setdefault(tuple(row), []).append(tuple(row.values()))
-    return list(groups.items())
+def _grouped(batch: list[Op]) -> dict[tuple[str, bool, tuple[str, ...]], list[tuple]]:
+    """All rows of a batch by (table, replace, column set), in order, as value tuples."""
+    groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple]] = {}
+    for op in batch:
+        for row in op.rows:
+            groups.setdefault((op.table, op.replace, tuple(row)), []).append(tuple(row.values()))
+    return groups
 
 
-@functools.lru_cache(maxsize=256)
-def _insert_sql(table: str, columns: tuple[str, ...], replace: bool) -> str:
-    # Plain executemany with a cached statement: several times faster than building each insert in Python.
-    # Ids are stable, so a repeated record is ignored, and a record that changes (sessions, findings) replaces.
+@functools.lru_cache(maxsize=1024)
+def _insert_sql(table: str, columns: tuple[str, ...], replace: bool, rows: int) -> str:
+    # Many rows per statement: the sqlite3 module releases the GIL around every statement step, and each release
+    # lets the proxy's event loop and this thread trade the GIL; one step per few hundred rows keeps that rare.
+    # Ids are stable, so a repeated record is ignored, and a record that changes (sessions, findings) replaces
+    # (rows of one statement apply in order: the last version wins).
     verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
     cols = ", ".join(f'"{c}"' for c in columns)
-    return f'{verb} INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    return f'{verb} INTO "{table}" ({cols}) VALUES {", ".join([one] * rows)}'
 
 
 def open_database(path: str | Path) -> Database:
