@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -33,8 +35,9 @@ class BadInput(click.ClickException):
 def _run(recorder: Recorder, captures, session) -> list:
     results = []
     show = sys.stderr.isatty()
-    with click.progressbar(captures, label="analysing", file=sys.stderr if show else None,
-                           item_show_func=lambda p: str(p or "")[-40:]) if show else _plain(captures) as files:
+    bar = click.progressbar(captures, label="analysing", file=sys.stderr,
+                            item_show_func=lambda p: str(p or "")[-40:]) if show else contextlib.nullcontext(captures)
+    with bar as files:
         for path in files:
             results.extend(analyze_files(recorder, [path], session))
     recorder.close()
@@ -42,17 +45,6 @@ def _run(recorder: Recorder, captures, session) -> list:
         if r.error:
             click.echo(f"error: {r.error}", err=True)
     return results
-
-
-class _plain:
-    def __init__(self, items):
-        self.items = items
-
-    def __enter__(self):
-        return self.items
-
-    def __exit__(self, *exc):
-        return False
 
 
 @click.command("analyze")
@@ -95,8 +87,6 @@ def check(captures, policy, fmt, entities) -> None:
         db = Database(db_path)
         if fmt == "json":
             from tredjepart.report import build_json
-
-            import json
 
             click.echo(json.dumps(build_json(db), indent=2, ensure_ascii=False))
         else:
