@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from conftest import ROOT, need_shared
+from conftest import need_shared
 from tredjepart.analyze import analyze_files
 from tredjepart.capture import CaptureError, read_capture
 from tredjepart.cli import main

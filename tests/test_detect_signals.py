@@ -11,7 +11,8 @@ import pytest
 
 from tredjepart.hashing import keyed_hash
 from tredjepart.observe import observe
-from tredjepart.observe.signals import image_size, wire_signals
+from tredjepart.observe.images import image_size
+from tredjepart.observe.signals import wire_signals
 
 KEY = b"k" * 32
 GIF_1X1 = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")

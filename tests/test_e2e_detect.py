@@ -21,7 +21,7 @@ pytestmark = [
 UID = "a8f3c91e5b7d4e02b6f1c3d9e7a5b802"  # the tracker's identifier, also synced to a second tracker
 JS_ID = "Zq81mXv2Lp0sWt7Yh4Nc"
 
-PAGE = f"""<!doctype html><html><head><title>portal</title>
+PAGE = """<!doctype html><html><head><title>portal</title>
 <script src="https://cdn.tracker-one.com/t.js"></script>
 <script src="https://cdn.tracker-one.com/fp.js"></script></head>
 <body><h1>Portal</h1>

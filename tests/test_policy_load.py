@@ -204,7 +204,7 @@ def test_opt_out_needs_setting_and_verified():
 def test_malformed_dates(value, reason):
     line, message = only(VALID.replace("{reference: DPA-1}", f"\n      reference: R\n      expires: {value}"))
     assert line == 10
-    assert message.startswith(f"agreement.expires of third party 'Stats'")
+    assert message.startswith("agreement.expires of third party 'Stats'")
     assert reason in message and message.endswith("write it as YYYY-MM-DD")
 
 

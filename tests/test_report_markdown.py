@@ -6,7 +6,7 @@ import re
 
 from sqlite_utils import Database
 
-from test_report_html import HOSTILE, hostile_db
+from test_report_html import hostile_db
 from tredjepart.report import render
 from tredjepart.report.example import ExampleOwners, build_example
 from tredjepart.report.markdown import code, md_escape
