@@ -7,7 +7,6 @@ flows but no hooks, options or commands: the addon wires those.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from tredjepart.observe.signals import wire_signals
 from tredjepart.policy import Policy, judge_flow, policy_for_host
 from tredjepart.records import Finding, Observation
 from tredjepart.sessions import Session, SessionTracker, Step
-from tredjepart.store.rows import finding_row, to_row
+from tredjepart.store.rows import finding_row, session_row, to_row
 from tredjepart.store.schema import hashing_key
 from tredjepart.store.writer import Op, Writer, open_database
 
@@ -267,18 +266,4 @@ class Recorder:
             self._save_session(session)
 
     def _save_session(self, s: Session) -> None:
-        self.writer.put(Op("sessions", [{
-            "id": s.id,
-            "name": s.name,
-            "client": s.client,
-            "device": s.device,
-            "source": s.source,
-            "started": s.started,
-            "ended": s.ended,
-            "policy_file": s.meta.get("policy_file"),
-            "solution": s.meta.get("solution"),
-            "owner": s.meta.get("owner"),
-            "first_party": json.dumps(list(s.meta.get("first_party") or ([s.first_site] if s.first_site else []))),
-            "key_id": self.key_id,
-        }], replace=True))
-
+        self.writer.put(Op("sessions", [session_row(s, self.key_id)], replace=True))

@@ -36,3 +36,22 @@ def finding_row(f: Finding, finding_id: str) -> dict:
     row = to_row(f)
     row["id"] = finding_id
     return row
+
+
+def session_row(s, key_id: str) -> dict:
+    """A sessions.Session as a row; what the policy says about it comes from ``s.meta``."""
+    first_party = s.meta.get("first_party") or ([s.first_site] if s.first_site else [])
+    return {
+        "id": s.id,
+        "name": s.name,
+        "client": s.client,
+        "device": s.device,
+        "source": s.source,
+        "started": s.started,
+        "ended": s.ended,
+        "policy_file": s.meta.get("policy_file"),
+        "solution": s.meta.get("solution"),
+        "owner": s.meta.get("owner"),
+        "first_party": json.dumps(list(first_party)),
+        "key_id": key_id,
+    }
