@@ -163,3 +163,14 @@ def test_session_started_with_a_named_policy(harness, tmp_path):
     h.flow("https://www.example-portal.dk/", req_headers=UA)
     rows = {r["name"]: r["solution"] for r in h.db().table("sessions").rows}
     assert rows["judged by first page"] == "Test portal"
+
+
+def test_app_traffic_is_attributed_to_its_sdk_and_owner(harness):
+    h = harness()
+    app = {"User-Agent": "okhttp/4.12.0"}
+    h.flow("https://api.example-portal.dk/v1/cases", req_headers=app)
+    h.flow("https://app-measurement.com/a", method="POST", req_headers=app, req_body=b"\x00events", status=204)
+    h.flow("https://app-measurement.com/a", method="POST", req_headers=app, req_body=b"\x00events", status=204)
+    rows = list(h.db().query("select host, client, party, entity, sdk from flows order by started"))
+    assert rows[0]["client"] == "app" and rows[0]["party"] == "first"
+    assert {(r["party"], r["entity"], r["sdk"]) for r in rows[1:]} == {("third", "Google LLC", "Firebase Analytics")}

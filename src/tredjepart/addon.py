@@ -64,7 +64,7 @@ class Auditor:
 
     def configure(self, updated: set[str]) -> None:
         try:
-            if "tredjepart_entities" in updated:
+            if "tredjepart_entities" in updated or self._entities is None:
                 self._entities = _load_entities(ctx.options.tredjepart_entities)
             if "tredjepart_policy" in updated:
                 path = ctx.options.tredjepart_policy
