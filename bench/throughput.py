@@ -95,7 +95,8 @@ def start_proxy(tmp: Path, origin_port: int, with_addon: bool, script: Path = RO
            "--set", f"route_http_port={origin_port}"]
     if with_addon:
         cmd += ["-s", str(script), "--set", f"tredjepart_db={tmp / 'bench.sqlite'}",
-                "--set", f"tredjepart_policy={ROOT / 'policies' / 'example-portal.yaml'}"]
+                "--set", f"tredjepart_policy={ROOT / 'policies' / 'example-portal.yaml'}",
+                "--set", "tredjepart_cnames=false"]  # the benchmark's hosts are local stand-ins
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL)
     wait_port(port, proc=proc)
     return proc, port

@@ -82,7 +82,8 @@ class AddonHarness:
         self.addon = Auditor()
         self._ctx = taddons.context(self.addon)
         self.ctx = self._ctx.__enter__()
-        self.ctx.configure(self.addon, tredjepart_db=str(self.db_path), **options)
+        # No DNS in tests: CNAME lookups are off unless a test injects its own resolver.
+        self.ctx.configure(self.addon, tredjepart_db=str(self.db_path), **{"tredjepart_cnames": False, **options})
 
     def flow(self, *args, **kwargs):
         """Build a flow with make_flow and pass it through the addon's request and response hooks."""

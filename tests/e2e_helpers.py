@@ -138,7 +138,7 @@ class Mitmdump:
             "--set", f"confdir={self.confdir}", "--set", "ssl_insecure=true", "--set", "connection_strategy=lazy",
             "-s", str(ROOT / "addons" / "audit.py"), "-s", str(HERE / "routing_addon.py"),
             "--set", f"route_http_port={http_port}", "--set", f"route_https_port={https_port}",
-            "--set", f"tredjepart_db={db}",
+            "--set", f"tredjepart_db={db}", "--set", "tredjepart_cnames=false",  # no DNS in tests
         ]
         if policy:
             cmd += ["--set", f"tredjepart_policy={policy}"]

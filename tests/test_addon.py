@@ -174,3 +174,22 @@ def test_app_traffic_is_attributed_to_its_sdk_and_owner(harness):
     rows = list(h.db().query("select host, client, party, entity, sdk from flows order by started"))
     assert rows[0]["client"] == "app" and rows[0]["party"] == "first"
     assert {(r["party"], r["entity"], r["sdk"]) for r in rows[1:]} == {("third", "Google LLC", "Firebase Analytics")}
+
+
+def test_cloaked_tracker_behind_a_first_party_name(harness, tmp_path):
+    from tredjepart.cname import CnameResolver
+
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY)
+    h = harness(tredjepart_policy=str(policy))
+    aliases = {"metrics.example-portal.dk": "example-portal.dk.sc.omtrdc.net"}
+    h.addon.recorder.cnames = CnameResolver(resolve=aliases.get)
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    h.addon.recorder.cnames.wait("metrics.example-portal.dk")  # live, the first flow goes before the answer
+    f = h.flow("https://metrics.example-portal.dk/b/ss/x", req_headers={"Sec-Fetch-Dest": "image"})
+    assert f.marked
+    row = next(h.db().query("select party, site, entity from flows where host = 'metrics.example-portal.dk'"))
+    assert (row["party"], row["site"], row["entity"]) == ("third", "omtrdc.net", "Adobe Inc.")
+    rules = {(r["rule"], r["severity"]) for r in h.db().table("findings").rows}
+    assert {("cname-cloaking", "warning"), ("undeclared-third-party", "error"),
+            ("third-country-transfer", "info")} <= rules

@@ -14,6 +14,7 @@ from typing import Optional
 from mitmproxy import command, ctx, exceptions, http, tls
 
 from tredjepart import control
+from tredjepart.cname import CnameResolver
 from tredjepart.entities import load_entities
 from tredjepart.pipeline import Recorder
 from tredjepart.policy import load_policies
@@ -58,6 +59,11 @@ class Auditor:
             "Host name of the control page the tester opens on the device to start sessions and mark steps.",
         )
         loader.add_option(
+            "tredjepart_cnames", bool, True,
+            "Resolve the canonical name (CNAME) of first-party hosts, once each and off the event loop, to find "
+            "trackers behind a first-party name. Turn off where the proxy must not make DNS lookups.",
+        )
+        loader.add_option(
             "tredjepart_store_values", bool, False,
             "DEBUG ONLY: also store cookie values in clear. Never use this on real citizens' data.",
         )
@@ -71,7 +77,8 @@ class Auditor:
                 self._policies = load_policies(path) if path else []
                 if path:
                     logger.info("tredjepart: policy %s loaded (%d solution(s))", path, len(self._policies))
-            if updated & {"tredjepart_db", "tredjepart_store_values", "tredjepart_background_hosts"}:
+            if updated & {"tredjepart_db", "tredjepart_store_values", "tredjepart_background_hosts",
+                          "tredjepart_cnames"}:
                 self._open(ctx.options.tredjepart_db)
             elif self.recorder is not None:
                 self.recorder.policies = self._policies
@@ -93,6 +100,7 @@ class Auditor:
             entities=self._entities,
             store_values=ctx.options.tredjepart_store_values,
             background_hosts=tuple(ctx.options.tredjepart_background_hosts),
+            cnames=CnameResolver() if ctx.options.tredjepart_cnames else None,
         )
         self.writer = self.recorder.writer
         logger.info("tredjepart: recording into %s", path)

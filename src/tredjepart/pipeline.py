@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from mitmproxy import http
 
+from tredjepart import cname
+from tredjepart.cname import CnameResolver
 from tredjepart.detect import Detectors
 from tredjepart.findings import FindingSet, finding_key
 from tredjepart.observe import observe
@@ -24,6 +26,7 @@ from tredjepart.sessions import Session, SessionTracker, Step
 from tredjepart.store.rows import finding_row, session_row, to_row
 from tredjepart.store.schema import hashing_key
 from tredjepart.store.writer import Op, Writer, open_database
+from tredjepart.transfers import transfer_finding
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +55,10 @@ class Recorder:
         entities=None,
         store_values: bool = False,
         background_hosts: tuple[str, ...] = (),
+        cnames: CnameResolver | None = None,
     ) -> None:
         self.writer = writer
+        self.cnames = cnames
         self.key = key
         self.key_id = key_id
         self.policies = policies or []
@@ -67,7 +72,8 @@ class Recorder:
 
     @classmethod
     def open(cls, path, *, policies=None, entities=None, store_values: bool = False,
-             background_hosts: tuple[str, ...] = (), interval: float = 0.5) -> "Recorder":
+             background_hosts: tuple[str, ...] = (), interval: float = 0.5,
+             cnames: CnameResolver | None = None) -> "Recorder":
         """A recorder writing into the database at ``path`` (created and migrated when needed)."""
         db = open_database(path)
         try:
@@ -76,7 +82,7 @@ class Recorder:
         finally:
             db.close()
         return cls(Writer(path, interval=interval), key, kid, policies=policies, entities=entities,
-                   store_values=store_values, background_hosts=background_hosts)
+                   store_values=store_values, background_hosts=background_hosts, cnames=cnames)
 
     # --- sessions and steps -------------------------------------------------------------------------------
 
@@ -108,6 +114,8 @@ class Recorder:
     def close(self, when: float | None = None) -> None:
         """End every active session and write everything queued."""
         self.end_session(when)
+        if self.cnames is not None:
+            self.cnames.close()
         self.writer.close()
 
     # --- flows --------------------------------------------------------------------------------------------
@@ -142,17 +150,27 @@ class Recorder:
         step_id = session.step.id if session.step else None
         rec.step_id = step_id
         rec.party = self._party(rec, session)
+        entity = cloak = None
         if self.entities is not None:
             entity = self.entities.lookup(rec.host)
+            if rec.party == "first" and self.cnames is not None:
+                cloak = cname.detect_cloaking(rec, self.cnames.canonical(rec.host), self.entities,
+                                              session.meta.get("owner"))
+                if cloak is not None:  # a tracker behind a first-party name: judged as the third party it is
+                    entity, rec.party, rec.site = cloak.entity, "third", cloak.site
             rec.entity = entity.name if entity else None
             if rec.client == "app":
-                sdk = self.entities.sdk_for(rec.host, rec.path)
+                sdk = self.entities.sdk_for(cloak.canonical if cloak else rec.host, rec.path)
                 rec.sdk = sdk.name if sdk else None
         for r in (*obs.cookies, *obs.scripts):
             r.step_id, r.party = step_id, rec.party
         detected = self.detectors.on_flow(obs, wire_signals(flow, self.key, obs))
         result = Result(obs, session)
-        self._judge(result, detected.behaviours)
+        if cloak is not None:
+            self._add_findings(session.id, [cloak.finding], result)
+        self._judge(result, detected.behaviours, cloak)
+        if (transfer := transfer_finding(rec, entity)) is not None:
+            self._add_findings(session.id, [transfer], result)
         self._add_findings(session.id, detected.findings, result)
         self._queue(obs)
         if detected.detections:
@@ -189,7 +207,7 @@ class Recorder:
             return "first"
         return "third"
 
-    def _judge(self, result: Result, detected: set[str] | frozenset[str] = frozenset()) -> None:
+    def _judge(self, result: Result, detected: set[str] | frozenset[str] = frozenset(), cloak=None) -> None:
         rec = result.observation.flow
         if rec.party != "third":
             return
@@ -198,7 +216,9 @@ class Recorder:
             behaviours.add("cookie_set" if c.direction == "set" else "cookie_sent")
         if rec.sdk:
             behaviours.add("sdk")
-        verdict, findings = judge_flow(rec, behaviours, result.session.meta.get("policy"), result.observation.cookies)
+        policy = result.session.meta.get("policy")
+        judged = cname.judge_view(rec, cloak, policy) if cloak is not None else rec
+        verdict, findings = judge_flow(judged, behaviours, policy, result.observation.cookies)
         rec.covered, rec.party_name, rec.basis, rec.verdict = (
             verdict.covered, verdict.party_name, verdict.basis, verdict.reason)
         self._add_findings(result.session.id, findings, result)

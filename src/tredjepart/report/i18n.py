@@ -178,6 +178,9 @@ RULES = {
     "uninspectable-host": ("Vært, der ikke kunne inspiceres", "Host that could not be inspected"),
     "etag-tracking": ("ETag-sporing", "ETag tracking"),
     "bounce-tracking": ("Bounce-sporing", "Bounce tracking"),
+    "cname-cloaking": ("Tredjepart skjult bag et førstepartsnavn (CNAME)",
+                       "Third party hidden behind a first-party name (CNAME)"),
+    "third-country-transfer": ("Ejer med sæde uden for EU/EØS", "Owner seated outside the EU/EEA"),
 }
 
 
