@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from mitmproxy import exceptions
 
@@ -193,3 +195,13 @@ def test_cloaked_tracker_behind_a_first_party_name(harness, tmp_path):
     rules = {(r["rule"], r["severity"]) for r in h.db().table("findings").rows}
     assert {("cname-cloaking", "warning"), ("undeclared-third-party", "error"),
             ("third-country-transfer", "info")} <= rules
+
+
+def test_repeated_findings_keep_every_occurrence(harness):
+    h = harness()
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    for i in range(3):
+        h.flow(f"https://pixel.tracker-demo.com/p{i}.gif", req_headers={"Sec-Fetch-Dest": "image"})
+    h.addon.session_end()  # repeats are written at most once a second, and always when the session ends
+    (finding,) = h.db().table("findings").rows_where("rule = 'undeclared-third-party'")
+    assert finding["count"] == 3 and len(json.loads(finding["evidence"])) == 3

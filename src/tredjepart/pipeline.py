@@ -68,6 +68,8 @@ class Recorder:
         self.sessions = SessionTracker()
         self.findings: dict[str, FindingSet] = {}
         self._collect: list[Op] | None = None  # the current flow's operations, queued together
+        self._dirty: set[str] = set()  # sessions whose findings changed since they were last queued
+        self._findings_flushed = 0.0
         self.detectors = Detectors()
 
     @classmethod
@@ -93,6 +95,8 @@ class Recorder:
         for s in ended:
             self._save_session(s)
             self.detectors.end_session(s.id)
+            if s.id in self._dirty:
+                self._flush_findings(s.id)
         self._attach_policy(session, None)
         self._save_session(session)
         return session
@@ -102,6 +106,8 @@ class Recorder:
         for s in ended:
             self._save_session(s)
             self.detectors.end_session(s.id)
+            if s.id in self._dirty:
+                self._flush_findings(s.id)
         return ended
 
     def mark_step(self, label: str, when: float | None = None, client: str | None = None) -> list[Step]:
@@ -114,6 +120,7 @@ class Recorder:
     def close(self, when: float | None = None) -> None:
         """End every active session and write everything queued."""
         self.end_session(when)
+        self._flush_findings()
         if self.cnames is not None:
             self.cnames.close()
         self.writer.close()
@@ -125,6 +132,8 @@ class Recorder:
         self._collect = []
         try:
             result = self._record(flow, source)
+            if self._dirty and time.monotonic() - self._findings_flushed > 1.0:
+                self._flush_findings()
             self.writer.put(self._collect)
             return result
         finally:
@@ -235,10 +244,19 @@ class Recorder:
                 new.append(f)
         if result is not None:
             result.new_findings.extend(new)
-        changed = fs.drain_changed()
-        if changed:
-            self._put(Op("findings", [finding_row(f, self.finding_id(f)) for f in changed], replace=True))
+        self._dirty.add(session_id)
+        if new:  # a new problem is written at once; repeats (more evidence) at most once a second
+            self._flush_findings(session_id)
         return new
+
+    def _flush_findings(self, session_id: str | None = None) -> None:
+        """Queue the changed findings of one session, or (None) of every session with changes."""
+        for sid in [session_id] if session_id else list(self._dirty):
+            self._dirty.discard(sid)
+            changed = self.findings[sid].drain_changed() if sid in self.findings else []
+            if changed:
+                self._put(Op("findings", [finding_row(f, self.finding_id(f)) for f in changed], replace=True))
+        self._findings_flushed = time.monotonic()
 
     @staticmethod
     def finding_id(f: Finding) -> str:
