@@ -15,8 +15,10 @@ import sys
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+from tredjepart.demo.site import host_handler
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -94,34 +96,11 @@ class Sites:
             server.server_close()
 
     def _handler(self):
-        sites = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _serve(self):
-                host = (self.headers.get("host") or "").split(":")[0].lower()
-                length = int(self.headers.get("content-length") or 0)
-                if length:
-                    self.rfile.read(length)
-                sites.requests.append((host, self.path, dict(self.headers)))
-                path = self.path.split("?")[0]
-                status, headers, body = sites.routes.get(host, {}).get(path, (404, [], b"not found"))
-                if callable(body):
-                    body = body(self)
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_HEAD = _serve
-
-            def log_message(self, *args):
-                pass
-
-        return Handler
+        return host_handler(
+            lambda host, path: self.routes.get(host, {}).get(path, (404, [], b"not found")),
+            on_request=lambda host, path, headers: self.requests.append((host, path, headers)),
+            close=False,
+        )
 
 
 class Mitmdump:

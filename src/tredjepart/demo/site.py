@@ -86,6 +86,43 @@ def routes() -> dict[tuple[str, str], tuple[int, list[tuple[str, str]], bytes]]:
     return r
 
 
+def host_handler(lookup, on_request=None, close: bool = True) -> type[BaseHTTPRequestHandler]:
+    """A request handler that answers for many host names: ``lookup(host, path)`` gives (status, headers, body).
+
+    ``close``: end each connection after its response (see inproc.Resolve for why mapped servers should).
+    ``on_request(host, path, headers)`` sees every request (tests record them).
+    """
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self):
+            host = (self.headers.get("host") or "").split(":")[0].lower()
+            length = int(self.headers.get("content-length") or 0)
+            if length:
+                self.rfile.read(min(length, 1 << 20))
+            if on_request:
+                on_request(host, self.path, dict(self.headers))
+            status, headers, body = lookup(host, self.path.split("?")[0])
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("content-length", str(len(body)))
+            if close:
+                self.send_header("connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_HEAD = _serve
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
 class DemoServer:
     """The demo portal on free loopback ports, one per demo host (``hosts`` maps each host to its address).
 
@@ -95,32 +132,8 @@ class DemoServer:
 
     def __init__(self) -> None:
         table = routes()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _serve(self):
-                host = (self.headers.get("host") or "").split(":")[0].lower()
-                length = int(self.headers.get("content-length") or 0)
-                if length:
-                    self.rfile.read(min(length, 1 << 20))
-                status, headers, body = table.get((host, self.path.split("?")[0]), (404, [], b"not found"))
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("content-length", str(len(body)))
-                self.send_header("connection", "close")  # see inproc.Resolve
-                self.close_connection = True
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            do_GET = do_POST = do_HEAD = _serve
-
-            def log_message(self, *args):
-                pass
-
-        self.servers = {host: ThreadingHTTPServer(("127.0.0.1", 0), Handler) for host in HOSTS}
+        handler = host_handler(lambda host, path: table.get((host, path), (404, [], b"not found")))
+        self.servers = {host: ThreadingHTTPServer(("127.0.0.1", 0), handler) for host in HOSTS}
 
     @property
     def hosts(self) -> dict[str, tuple[str, int]]:
