@@ -205,3 +205,16 @@ def test_repeated_findings_keep_every_occurrence(harness):
     h.addon.session_end()  # repeats are written at most once a second, and always when the session ends
     (finding,) = h.db().table("findings").rows_where("rule = 'undeclared-third-party'")
     assert finding["count"] == 3 and len(json.loads(finding["evidence"])) == 3
+
+
+def test_app_session_starting_with_an_sdk_call(harness):
+    """Apps often call Firebase before their own backend: that call must not make Google the first party."""
+    h = harness()
+    app = {"User-Agent": "okhttp/4.12.0"}
+    h.flow("https://app-measurement.com/a", method="POST", req_headers=app, status=204)
+    h.flow("https://api.example-portal.dk/v1/cases", req_headers=app)
+    h.flow("https://app-measurement.com/a", method="POST", req_headers=app, status=204)
+    db = h.db()
+    assert [r["party"] for r in db.query("select party from flows order by started")] == ["third", "first", "third"]
+    (session,) = db.table("sessions").rows
+    assert json.loads(session["first_party"]) == ["example-portal.dk"]

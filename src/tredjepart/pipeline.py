@@ -30,6 +30,9 @@ from tredjepart.transfers import transfer_finding
 
 logger = logging.getLogger(__name__)
 
+# Owner categories whose hosts never identify the solution itself.
+TRACKING_CATEGORIES = {"analytics", "advertising", "social", "crash-reporting", "push"}
+
 
 @dataclass(slots=True)
 class Result:
@@ -149,7 +152,8 @@ class Recorder:
         if session.device is None and rec.user_agent and not rec.background:
             session.device = rec.user_agent
             new = True
-        if session.first_site is None and not rec.background and (rec.top_level or rec.client == "app"):
+        if session.first_site is None and not rec.background and (
+                rec.top_level or (rec.client == "app" and not self._serves_trackers(rec))):
             session.first_site = rec.site
             session.meta["first_host"] = rec.host
             self._attach_policy(session, rec.host)
@@ -206,15 +210,25 @@ class Recorder:
         self.writer.put(Op("blind_spots", [to_row(spot)], replace=True))
         return self._add_findings(session.id, findings)
 
+    def _serves_trackers(self, rec) -> bool:
+        """Whether ``rec`` goes to an SDK endpoint or a known tracking owner: an app's first such call (Firebase
+        starting up) does not tell which solution the app is."""
+        if self.entities is None:
+            return False
+        if self.entities.sdk_for(rec.host, rec.path) is not None:
+            return True
+        owner = self.entities.lookup(rec.host)
+        return owner is not None and bool(set(owner.categories) & TRACKING_CATEGORIES)
+
     def _party(self, rec, session: Session) -> str:
         if rec.background:
             return "background"
         policy: Policy | None = session.meta.get("policy")
         if policy is not None:
             return "first" if policy.is_first_party(rec.host) else "third"
-        if session.first_site is None or rec.site == session.first_site:
-            return "first"
-        return "third"
+        if session.first_site is None:  # before the first page (or an app's first own call)
+            return "third" if self._serves_trackers(rec) else "first"
+        return "first" if rec.site == session.first_site else "third"
 
     def _judge(self, result: Result, detected: set[str] | frozenset[str] = frozenset(), cloak=None) -> None:
         rec = result.observation.flow

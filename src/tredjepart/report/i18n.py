@@ -60,6 +60,7 @@ _T: dict[str, tuple[str, str]] = {
     "holds_not": ("Grundlaget holder ikke", "The basis does not hold"),
     "what_it_did": ("Hvad den gjorde", "What it did"),
     "sdks": ("App-SDK'er", "App SDKs"),
+    "calls": ("{n} kald", "{n} calls"),
     "detected": ("Genkendt", "Recognised"),
     "scripts": ("Scripts", "Scripts"),
     "cookies": ("Cookies", "Cookies"),

@@ -89,6 +89,7 @@ class ThirdParty:
     request_kinds: dict[str, int] = field(default_factory=dict)
     detections: dict[str, int] = field(default_factory=dict)  # detector kind -> how many
     sdks: list[str] = field(default_factory=list)
+    sdk_calls: dict[str, int] = field(default_factory=dict)  # SDK name -> flows to its endpoints
     basis: str | None = None
     party_name: str | None = None
     flows: int = 0

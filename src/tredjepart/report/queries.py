@@ -179,6 +179,7 @@ def _flows(db: Database, rep: SessionReport, entities) -> None:
             entity_names.setdefault(p.site, f["entity"])
         if f["sdk"]:
             _add(p.sdks, f["sdk"])
+            p.sdk_calls[f["sdk"]] = p.sdk_calls.get(f["sdk"], 0) + 1
     for p in parties.values():
         p.entity, p.country, p.categories = _owner(entities, entity_names.get(p.site), p.hosts)
     rep.third_parties = list(parties.values())
