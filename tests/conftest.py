@@ -83,7 +83,9 @@ class AddonHarness:
         self._ctx = taddons.context(self.addon)
         self.ctx = self._ctx.__enter__()
         # No DNS in tests: CNAME lookups are off unless a test injects its own resolver.
-        self.ctx.configure(self.addon, tredjepart_db=str(self.db_path), **{"tredjepart_cnames": False, **options})
+        # Recording in-process, so tests can look inside the recorder; the worker process is tested end to end.
+        self.ctx.configure(self.addon, tredjepart_db=str(self.db_path),
+                           **{"tredjepart_cnames": False, "tredjepart_process": False, **options})
 
     def flow(self, *args, **kwargs):
         """Build a flow with make_flow and pass it through the addon's request and response hooks."""

@@ -5,6 +5,7 @@ Load it with ``mitmdump -s addons/audit.py`` (or mitmweb), or run ``tredjepart p
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
@@ -12,13 +13,16 @@ from collections.abc import Sequence
 from typing import Optional
 
 from mitmproxy import command, ctx, exceptions, http, tls
+from mitmproxy.hooks import UpdateHook
 
 from tredjepart import control
 from tredjepart.cname import CnameResolver
 from tredjepart.entities import load_entities
 from tredjepart.pipeline import Recorder
+from tredjepart.store.writer import open_database
+from tredjepart.worker import RemoteRecorder, Settings
 from tredjepart.policy import load_policies
-from tredjepart.store.writer import Writer
+
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +31,7 @@ MARK = ":warning:"
 
 class Auditor:
     def __init__(self) -> None:
-        self.writer: Writer | None = None
+        self.writer = None  # the recorder's writer (or the worker stand-in): .failed, .flush(), .written
         self.recorder: Recorder | None = None
         self._policies: list = []
         self._entities = None
@@ -64,6 +68,11 @@ class Auditor:
             "trackers behind a first-party name. Turn off where the proxy must not make DNS lookups.",
         )
         loader.add_option(
+            "tredjepart_process", bool, True,
+            "Record in a separate worker process, so the proxy keeps its speed (marks on uncovered flows then "
+            "arrive milliseconds after the response). Off: record inside the proxy's own process.",
+        )
+        loader.add_option(
             "tredjepart_store_values", bool, False,
             "DEBUG ONLY: also store cookie values in clear. Never use this on real citizens' data.",
         )
@@ -78,7 +87,7 @@ class Auditor:
                 if path:
                     logger.info("tredjepart: policy %s loaded (%d solution(s))", path, len(self._policies))
             if updated & {"tredjepart_db", "tredjepart_store_values", "tredjepart_background_hosts",
-                          "tredjepart_cnames"}:
+                          "tredjepart_cnames", "tredjepart_process", "tredjepart_entities"}:
                 self._open(ctx.options.tredjepart_db)
             elif self.recorder is not None:
                 self.recorder.policies = self._policies
@@ -94,22 +103,37 @@ class Auditor:
 
     def _open(self, path: str) -> None:
         self.done()
-        self.recorder = Recorder.open(
-            path,
-            policies=self._policies,
-            entities=self._entities,
-            store_values=ctx.options.tredjepart_store_values,
-            background_hosts=tuple(ctx.options.tredjepart_background_hosts),
-            cnames=CnameResolver() if ctx.options.tredjepart_cnames else None,
-        )
+        o = ctx.options
+        if o.tredjepart_process:
+            open_database(path).close()  # a bad path is an options error now, not a dead worker later
+            self.recorder = RemoteRecorder(
+                Settings(path, self._policies, list(o.tredjepart_entities), o.tredjepart_store_values,
+                         tuple(o.tredjepart_background_hosts), o.tredjepart_cnames),
+                on_uncovered=self._mark, on_finding=self._log_finding,
+            )
+        else:
+            self.recorder = Recorder.open(
+                path, policies=self._policies, entities=self._entities, store_values=o.tredjepart_store_values,
+                background_hosts=tuple(o.tredjepart_background_hosts),
+                cnames=CnameResolver() if o.tredjepart_cnames else None,
+            )
         self.writer = self.recorder.writer
-        logger.info("tredjepart: recording into %s", path)
+        logger.info("tredjepart: recording into %s%s", path, " (worker process)" if o.tredjepart_process else "")
 
     def running(self) -> None:
         # Everything loaded at start-up (owner data, the public suffix list, policies) lives as long as the proxy:
         # move it out of the garbage collector's sight, or every full collection walks it again (measured: about
         # a tenth of mitmdump's throughput on a busy proxy).
         gc.freeze()
+        if isinstance(self.recorder, RemoteRecorder):
+            self._poller = asyncio.get_running_loop().create_task(self._poll())
+
+    async def _poll(self) -> None:
+        """Send buffered flows and apply the worker's replies, also when traffic pauses."""
+        while True:
+            await asyncio.sleep(0.05)
+            if isinstance(self.recorder, RemoteRecorder):
+                self.recorder.poll()
 
     # --- commands -----------------------------------------------------------------------------------------
 
@@ -202,12 +226,24 @@ class Auditor:
             logger.exception("tredjepart: could not record flow %s %s", flow.id, flow.request.pretty_url[:200])
             return
         if result.uncovered:
-            rec = result.observation.flow
-            flow.marked = MARK
-            flow.comment = f"tredjepart: {rec.verdict or 'third party not covered by the policy'}"
+            self._mark(flow, result.reason)
         for f in result.new_findings:
-            if f.severity == "error":
-                logger.warning("tredjepart [%s] %s", f.rule, f.message)
+            self._log_finding(f.severity, f.rule, f.message)
+
+    def _mark(self, flow: http.HTTPFlow, reason: str | None) -> None:
+        """Mark an uncovered flow for mitmweb and mitmproxy's console, with the reason as its comment."""
+        flow.marked = MARK
+        flow.comment = f"tredjepart: {reason or 'third party not covered by the policy'}"
+        if not flow.live:  # marked after the response went out (worker process): tell the UIs
+            try:
+                ctx.master.addons.trigger(UpdateHook([flow]))
+            except Exception:  # noqa: BLE001 - no UI to tell (tests)
+                pass
+
+    @staticmethod
+    def _log_finding(severity: str, rule: str, message: str) -> None:
+        if severity == "error":  # one clear line the first time a session meets the problem
+            logger.warning("tredjepart [%s] %s", rule, message)
 
     def _not_recording(self, flow: http.HTTPFlow) -> None:
         flow.marked = ":x:"
@@ -257,7 +293,6 @@ def _session_view(session) -> dict | None:
     if session is None:
         return None
     return {
-        "id": session.id,
         "name": session.name,
         "started_text": time.strftime("%H:%M:%S", time.localtime(session.started)),
         "solution": session.meta.get("solution"),

@@ -52,7 +52,7 @@ def render_page(*, host: str, session: dict | None, steps: list[str], message: s
     e = html.escape
     if session:
         status = (
-            f"<p>Session <b>{e(session.get('name') or '(unnamed)')}</b> <code>{e(session['id'][:8])}</code>"
+            f"<p>Session <b>{e(session.get('name') or '(unnamed)')}</b>"
             f" since {e(session.get('started_text', ''))}; policy: {e(session.get('solution') or 'none yet')}.</p>"
         )
         if steps:

@@ -58,6 +58,7 @@ class InProcessProxy:
             listen_host="127.0.0.1", listen_port=0, tredjepart_db=str(db), tredjepart_policy=policy,
             tredjepart_entities=list(entities), connection_strategy="lazy", ssl_insecure=bool(resolve),
             tredjepart_cnames=not resolve,  # mapped hosts are local stand-ins: nothing to look up in DNS
+            tredjepart_process=False,  # the crawl drives the recorder directly (sessions, steps) and needs no speed
         )
         if confdir:
             self.settings["confdir"] = confdir

@@ -46,6 +46,11 @@ class Result:
     def uncovered(self) -> bool:
         return self.observation.flow.party == "third" and self.observation.flow.covered is False
 
+    @property
+    def reason(self) -> str | None:
+        """Why the flow is not covered (its verdict), for the flow's comment in mitmproxy."""
+        return self.observation.flow.verdict
+
 
 class Recorder:
     def __init__(
@@ -92,9 +97,10 @@ class Recorder:
     # --- sessions and steps -------------------------------------------------------------------------------
 
     def start_session(self, name: str, when: float | None = None, client: str | None = None,
-                      policy_name: str | None = None, source: str = "live") -> Session:
+                      policy_name: str | None = None, source: str = "live",
+                      session_id: str | None = None) -> Session:
         when = time.time() if when is None else when
-        session, ended = self.sessions.start(name, when, client, policy_name, source)
+        session, ended = self.sessions.start(name, when, client, policy_name, source, session_id)
         for s in ended:
             self._save_session(s)
             self.detectors.end_session(s.id)

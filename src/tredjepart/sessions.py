@@ -60,12 +60,13 @@ class SessionTracker:
         return session, True
 
     def start(
-        self, name: str, when: float, client: str | None = None, policy_name: str | None = None, source: str = "live"
+        self, name: str, when: float, client: str | None = None, policy_name: str | None = None, source: str = "live",
+        session_id: str | None = None,
     ) -> tuple[Session, list[Session]]:
         """Start a named session (for ``client``, or every client); returns it and the sessions it ended."""
         ended = self.end(when, client)
         session = Session(
-            id=uuid.uuid4().hex,
+            id=session_id or uuid.uuid4().hex,
             started=when,
             client=client or ALL_CLIENTS,
             name=name,

@@ -1,0 +1,302 @@
+"""Recording in a separate process, so the proxy keeps its speed.
+
+Observation, detection, judging and SQLite writes cost about a quarter of mitmdump's CPU per request when they
+run in the proxy's own process (Python runs one thread at a time, and the proxy's event loop is one of them).
+Here they run in a worker process, on another core: the proxy only takes a compact snapshot of each flow
+(``snapshot``, a few microseconds), buffers it and sends batches down a pipe. The worker rebuilds the flow
+(``rebuild``) and hands it to the same ``pipeline.Recorder`` that offline analysis uses, so both paths record
+exactly the same rows.
+
+What the worker says back (``Reply``): the verdict on each uncovered flow (the addon then marks the flow in
+mitmweb/mitmproxy), new findings (logged once), a database that could not be written, and answers to flushes.
+Marks therefore arrive a few milliseconds after the response went out: a flow saved by ``save_stream_file`` at
+response time does not carry them (the database and the report always do).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import pickle
+import sys
+import time
+from dataclasses import dataclass, field
+
+from mitmproxy import connection, flow as mflow, http
+
+logger = logging.getLogger(__name__)
+
+BODY_LIMIT = 1 << 20  # response bodies above this are not sent (only scripts and image headers are looked at)
+
+
+def snapshot(f: http.HTTPFlow) -> tuple:
+    """What the recorder needs of a flow, as plain picklable values (bodies only where they are looked at)."""
+    req, resp = f.request, f.response
+    req_body = req.raw_content or b""
+    resp_part = None
+    if resp is not None:
+        body = resp.raw_content
+        if body is not None and len(body) > BODY_LIMIT:
+            ctype = resp.headers.get("content-type", "")
+            body = body[:65536] if ctype.startswith("image/") else None
+        resp_part = (resp.status_code, resp.reason, resp.http_version, resp.headers.fields, body,
+                     resp.timestamp_start, resp.timestamp_end)
+    return (f.id, f.client_conn.peername, req.method, req.scheme, req.host, req.port, req.path, req.http_version,
+            req.headers.fields, req_body if len(req_body) <= BODY_LIMIT else b"", req.timestamp_start,
+            req.authority, resp_part, f.error.msg if f.error else None)
+
+
+def rebuild(snap: tuple) -> http.HTTPFlow:
+    """An HTTPFlow from a snapshot, for the recorder."""
+    (fid, peer, method, scheme, host, port, path, version, headers, body, started, authority, resp_part,
+     error) = snap
+    client = connection.Client(peername=peer or ("0.0.0.0", 0), sockname=("0.0.0.0", 0), timestamp_start=started)
+    server = connection.Server(address=(host, port))
+    f = http.HTTPFlow(client, server)
+    f.id = fid
+    f.request = http.Request(host, port, method.encode(), scheme.encode(), authority.encode(), path.encode(),
+                             version.encode(), http.Headers(headers), body, None, started, started)
+    if resp_part is not None:
+        status, reason, rversion, rheaders, rbody, rstart, rend = resp_part
+        f.response = http.Response(rversion.encode(), status, reason.encode(), http.Headers(rheaders), rbody, None,
+                                   rstart or started, rend or started)
+    if error:
+        f.error = mflow.Error(error)
+    return f
+
+
+@dataclass(slots=True)
+class Reply:
+    kind: str  # "uncovered", "finding", "failed", "flushed", "closed"
+    flow_id: str = ""
+    text: str = ""
+    severity: str = ""
+    rule: str = ""
+
+
+@dataclass(slots=True)
+class Settings:
+    db: str
+    policies: list = field(default_factory=list)  # policy.Policy objects, validated by the proxy
+    entities: list[str] = field(default_factory=list)
+    store_values: bool = False
+    background_hosts: tuple[str, ...] = ()
+    cnames: bool = True
+
+
+def serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the worker process (tested end to end)
+    """The worker's main loop: batches of (verb, args) in, replies out, until told to close."""
+    from tredjepart.cname import CnameResolver
+    from tredjepart.entities import load_entities
+    from tredjepart.pipeline import Recorder
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="tredjepart worker: %(message)s")
+    rec = Recorder.open(settings.db, policies=settings.policies,
+                        entities=load_entities(settings.entities), store_values=settings.store_values,
+                        background_hosts=settings.background_hosts,
+                        cnames=CnameResolver() if settings.cnames else None)
+    failed_told = False
+    while True:
+        batch = pickle.loads(conn.recv_bytes())
+        replies: list[Reply] = []
+        for verb, args in batch:
+            if verb == "flow":
+                try:
+                    result = rec.record(rebuild(args))
+                except Exception as e:  # noqa: BLE001 - one odd flow must not stop the recording
+                    logger.warning("could not record flow %s: %s", args[0], e)
+                    continue
+                if result.uncovered:
+                    replies.append(Reply("uncovered", args[0], result.reason or ""))
+                replies += [Reply("finding", text=f.message, severity=f.severity, rule=f.rule)
+                            for f in result.new_findings]
+            elif verb == "tls":
+                replies += [Reply("finding", text=f.message, severity=f.severity, rule=f.rule)
+                            for f in rec.record_tls_failure(*args)]
+            elif verb == "start":
+                rec.start_session(*args)
+            elif verb == "end":
+                rec.end_session(*args)
+            elif verb == "step":
+                rec.mark_step(*args)
+            elif verb == "policies":
+                rec.set_policies(args)
+            elif verb == "flush":
+                rec.writer.flush()
+                replies.append(Reply("flushed", text=str(args)))
+            elif verb == "close":
+                rec.close()
+                conn.send_bytes(pickle.dumps(replies + [Reply("closed", text=str(rec.writer.written))]))
+                return
+        if rec.writer.failed and not failed_told:
+            failed_told = True
+            replies.append(Reply("failed", text=rec.writer.failed))
+        if replies:
+            conn.send_bytes(pickle.dumps(replies))
+
+
+class WorkerClient:
+    """The proxy's end: starts the worker, buffers messages, sends them in batches, reads replies."""
+
+    def __init__(self, settings: Settings, *, batch: int = 64, delay: float = 0.02) -> None:
+        ctx = multiprocessing.get_context("spawn")  # a clean interpreter: no copy of the proxy's threads
+        self._conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=serve, args=(child, settings), name="tredjepart-recorder", daemon=True)
+        self.process.start()
+        child.close()
+        self._out: list[tuple] = []
+        self._first = 0.0
+        self.batch, self.delay = batch, delay
+        self.failed: str | None = None
+        self.written = 0
+
+    def send(self, verb: str, args=None, *, now: bool = False) -> None:
+        if not self._out:
+            self._first = time.monotonic()
+        self._out.append((verb, args))
+        if now or len(self._out) >= self.batch or time.monotonic() - self._first >= self.delay:
+            self.push()
+
+    def push(self) -> None:
+        """Send what is buffered."""
+        if self._out:
+            out, self._out = self._out, []
+            try:
+                self._conn.send_bytes(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+            except (OSError, ValueError) as e:
+                self.failed = self.failed or f"the recording process is gone ({e})"
+
+    def replies(self) -> list[Reply]:
+        """Replies that have arrived, without waiting."""
+        got: list[Reply] = []
+        try:
+            while self._conn.poll():
+                got += pickle.loads(self._conn.recv_bytes())
+        except (EOFError, OSError):
+            self.failed = self.failed or "the recording process stopped"
+        for r in got:
+            if r.kind == "failed":
+                self.failed = r.text
+        return got
+
+    def fileno(self) -> int:
+        return self._conn.fileno()
+
+    def wait_for(self, kind: str, timeout: float) -> list[Reply]:
+        """Replies until one of ``kind`` arrives (flush, close), or the timeout."""
+        got: list[Reply] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.failed:
+            if self._conn.poll(min(0.5, max(0.0, deadline - time.monotonic()))):
+                batch = self.replies()
+                got += batch
+                if any(r.kind == kind for r in batch):
+                    break
+            elif not self.process.is_alive():
+                self.failed = self.failed or "the recording process stopped"
+        return got
+
+    def close(self, timeout: float = 120.0) -> list[Reply]:
+        self.send("close", now=True)
+        got = self.wait_for("closed", timeout)
+        for r in got:
+            if r.kind == "closed":
+                self.written = int(r.text or 0)
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+        self._conn.close()
+        return got
+
+
+@dataclass(slots=True)
+class LiveResult:
+    """What the proxy learns at once about a flow recorded in the worker: nothing yet (marks come later)."""
+
+    uncovered: bool = False
+    reason: str | None = None
+    new_findings: list = field(default_factory=list)
+
+
+class RemoteRecorder:
+    """``pipeline.Recorder``'s interface, for the addon, with the recording done in a worker process.
+
+    ``sessions`` mirrors the session commands for the control page (names and steps; ids are the worker's own).
+    ``on_uncovered(flow, reason)`` and ``on_finding(severity, rule, message)`` are called as replies arrive.
+    """
+
+    def __init__(self, settings: Settings, *, on_uncovered, on_finding) -> None:
+        from tredjepart.sessions import SessionTracker
+
+        self.client = WorkerClient(settings)
+        self.sessions = SessionTracker()
+        self.writer = self  # the addon reads .failed, .written, .path, .fallback_path and calls .flush()
+        self.path = settings.db
+        self.fallback_path = f"{settings.db}.unsaved.jsonl"
+        self.policies = settings.policies
+        self.entities = None
+        self._pending: dict[str, http.HTTPFlow] = {}
+        self._on_uncovered, self._on_finding = on_uncovered, on_finding
+
+    @property
+    def failed(self) -> str | None:
+        return self.client.failed
+
+    @property
+    def written(self) -> int:
+        return self.client.written
+
+    def record(self, f: http.HTTPFlow, source: str = "live") -> LiveResult:
+        client = f.client_conn.peername[0] if f.client_conn.peername else "unknown"
+        self.sessions.session_for(client, f.request.timestamp_start, source)
+        self._pending[f.id] = f
+        if len(self._pending) > 20000:  # flows never judged uncovered are forgotten, oldest first
+            for key in list(self._pending)[:5000]:
+                del self._pending[key]
+        self.client.send("flow", snapshot(f))  # replies are read by poll(), on a timer
+        return LiveResult()
+
+    def handle(self, replies: list[Reply]) -> None:
+        for r in replies:
+            if r.kind == "uncovered" and r.flow_id in self._pending:
+                self._on_uncovered(self._pending.pop(r.flow_id), r.text)
+            elif r.kind == "finding":
+                self._on_finding(r.severity, r.rule, r.text)
+
+    def start_session(self, name, when=None, client=None, policy_name=None, source="live"):
+        when = time.time() if when is None else when
+        session, _ = self.sessions.start(name, when, client, policy_name, source)
+        self.client.send("start", (name, when, client, policy_name, source, session.id), now=True)  # same id
+        return session
+
+    def end_session(self, when=None, client=None):
+        when = time.time() if when is None else when
+        self.client.send("end", (when, client), now=True)
+        return self.sessions.end(when, client)
+
+    def mark_step(self, label, when=None, client=None):
+        when = time.time() if when is None else when
+        self.client.send("step", (label, when, client), now=True)
+        return self.sessions.step(label, when, client)[0]
+
+    def set_policies(self, policies) -> None:
+        self.policies = policies
+        self.client.send("policies", policies, now=True)
+
+    def record_tls_failure(self, host, client, error, when=None, source="live") -> list:
+        self.client.send("tls", (host, client, error, time.time() if when is None else when, source))
+        return []
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        self.client.send("flush", "flush", now=True)
+        got = self.client.wait_for("flushed", timeout)
+        self.handle(got)
+        return any(r.kind == "flushed" for r in got)
+
+    def poll(self) -> None:
+        """Send what is buffered and act on what has come back (called by a timer and on every flow)."""
+        self.client.push()
+        self.handle(self.client.replies())
+
+    def close(self, when=None) -> None:
+        self.handle(self.client.close())
