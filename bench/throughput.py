@@ -94,6 +94,8 @@ def start_proxy(tmp: Path, origin_port: int, with_addon: bool, script: Path = RO
            "--set", f"confdir={tmp / 'conf'}", "-s", str(ROOT / "tests" / "routing_addon.py"),
            "--set", f"route_http_port={origin_port}"]
     if with_addon:
+        for old in tmp.glob("bench.sqlite*"):
+            old.unlink()  # every round records into a new database, as a new audit would
         cmd += ["-s", str(script), "--set", f"tredjepart_db={tmp / 'bench.sqlite'}",
                 "--set", f"tredjepart_policy={ROOT / 'policies' / 'example-portal.yaml'}",
                 "--set", "tredjepart_cnames=false"]  # the benchmark's hosts are local stand-ins

@@ -36,6 +36,8 @@ class Auditor:
         self._policies: list = []
         self._entities = None
         self._last_alert = 0.0
+        self._control_host = control.DEFAULT_HOST
+        self._ui = False  # whether a UI (mitmweb, mitmproxy's console) shows flows and must hear of late marks
 
     def load(self, loader) -> None:
         loader.add_option("tredjepart_db", str, "tredjepart.sqlite", "SQLite file the audit is recorded into.")
@@ -78,6 +80,7 @@ class Auditor:
         )
 
     def configure(self, updated: set[str]) -> None:
+        self._control_host = ctx.options.tredjepart_control_host.lower()
         try:
             if "tredjepart_entities" in updated or self._entities is None:
                 self._entities = _load_entities(ctx.options.tredjepart_entities)
@@ -109,7 +112,7 @@ class Auditor:
             self.recorder = RemoteRecorder(
                 Settings(path, self._policies, list(o.tredjepart_entities), o.tredjepart_store_values,
                          tuple(o.tredjepart_background_hosts), o.tredjepart_cnames),
-                on_uncovered=self._mark, on_finding=self._log_finding,
+                on_uncovered=lambda f, reason: self._mark(f, reason, late=True), on_finding=self._log_finding,
             )
         else:
             self.recorder = Recorder.open(
@@ -125,6 +128,7 @@ class Auditor:
         # move it out of the garbage collector's sight, or every full collection walks it again (measured: about
         # a tenth of mitmdump's throughput on a busy proxy).
         gc.freeze()
+        self._ui = ctx.master.addons.get("view") is not None
         if isinstance(self.recorder, RemoteRecorder):
             self._poller = asyncio.get_running_loop().create_task(self._poll())
 
@@ -180,7 +184,8 @@ class Auditor:
     # --- hooks --------------------------------------------------------------------------------------------
 
     def request(self, flow: http.HTTPFlow) -> None:
-        if flow.request.pretty_host.lower() != ctx.options.tredjepart_control_host.lower() or not flow.live:
+        # request.host, not pretty_host: a plain attribute, checked for every request the proxy sees
+        if flow.request.host.lower() != self._control_host or not flow.live:
             return
         flow.metadata["tredjepart_control"] = True
         flow.response = self._control(flow)
@@ -230,15 +235,12 @@ class Auditor:
         for f in result.new_findings:
             self._log_finding(f.severity, f.rule, f.message)
 
-    def _mark(self, flow: http.HTTPFlow, reason: str | None) -> None:
+    def _mark(self, flow: http.HTTPFlow, reason: str | None, late: bool = False) -> None:
         """Mark an uncovered flow for mitmweb and mitmproxy's console, with the reason as its comment."""
         flow.marked = MARK
         flow.comment = f"tredjepart: {reason or 'third party not covered by the policy'}"
-        if not flow.live:  # marked after the response went out (worker process): tell the UIs
-            try:
-                ctx.master.addons.trigger(UpdateHook([flow]))
-            except Exception:  # noqa: BLE001 - no UI to tell (tests)
-                pass
+        if late and self._ui:  # marked after the response went out (worker process): tell the UI
+            ctx.master.addons.trigger(UpdateHook([flow]))
 
     @staticmethod
     def _log_finding(severity: str, rule: str, message: str) -> None:

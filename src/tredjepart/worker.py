@@ -15,6 +15,7 @@ response time does not carry them (the database and the report always do).
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import pickle
@@ -26,6 +27,7 @@ from mitmproxy import connection, flow as mflow, http
 
 logger = logging.getLogger(__name__)
 
+PENDING_SECONDS = 10.0  # how long the proxy keeps a flow to mark it when the worker's verdict comes
 BODY_LIMIT = 1 << 20  # response bodies above this are not sent (only scripts and image headers are looked at)
 
 
@@ -95,6 +97,7 @@ def serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the w
                         entities=load_entities(settings.entities), store_values=settings.store_values,
                         background_hosts=settings.background_hosts,
                         cnames=CnameResolver() if settings.cnames else None)
+    gc.freeze()  # the owner data and the suffix list live as long as the worker: keep the collector off them
     failed_told = False
     while True:
         batch = pickle.loads(conn.recv_bytes())
@@ -235,7 +238,7 @@ class RemoteRecorder:
         self.fallback_path = f"{settings.db}.unsaved.jsonl"
         self.policies = settings.policies
         self.entities = None
-        self._pending: dict[str, http.HTTPFlow] = {}
+        self._pending: dict[str, tuple[float, http.HTTPFlow]] = {}  # in order of arrival
         self._on_uncovered, self._on_finding = on_uncovered, on_finding
 
     @property
@@ -249,17 +252,14 @@ class RemoteRecorder:
     def record(self, f: http.HTTPFlow, source: str = "live") -> LiveResult:
         client = f.client_conn.peername[0] if f.client_conn.peername else "unknown"
         self.sessions.session_for(client, f.request.timestamp_start, source)
-        self._pending[f.id] = f
-        if len(self._pending) > 20000:  # flows never judged uncovered are forgotten, oldest first
-            for key in list(self._pending)[:5000]:
-                del self._pending[key]
+        self._pending[f.id] = (time.monotonic(), f)
         self.client.send("flow", snapshot(f))  # replies are read by poll(), on a timer
         return LiveResult()
 
     def handle(self, replies: list[Reply]) -> None:
         for r in replies:
             if r.kind == "uncovered" and r.flow_id in self._pending:
-                self._on_uncovered(self._pending.pop(r.flow_id), r.text)
+                self._on_uncovered(self._pending.pop(r.flow_id)[1], r.text)
             elif r.kind == "finding":
                 self._on_finding(r.severity, r.rule, r.text)
 
@@ -294,9 +294,17 @@ class RemoteRecorder:
         return any(r.kind == "flushed" for r in got)
 
     def poll(self) -> None:
-        """Send what is buffered and act on what has come back (called by a timer and on every flow)."""
+        """Send what is buffered and act on what has come back (called by a timer)."""
         self.client.push()
         self.handle(self.client.replies())
+        # Flows the worker found covered get no reply: forget them once their verdict is surely in, so the proxy
+        # does not hold on to old flows (and the garbage collector does not keep walking them).
+        horizon = time.monotonic() - PENDING_SECONDS
+        while self._pending:
+            key, (when, _) = next(iter(self._pending.items()))
+            if when > horizon:
+                break
+            del self._pending[key]
 
     def close(self, when=None) -> None:
         self.handle(self.client.close())
