@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -124,7 +125,7 @@ class Mitmdump:
         cmd += list(extra)
         self.log = (tmp / "mitmdump.log").open("w+")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=tmp,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
         wait_port(self.port, proc=self.proc)
 
     @property
@@ -144,9 +145,10 @@ class Mitmdump:
         return Path(self.log.name).read_text()
 
     def stop(self) -> int:
-        """Stop like a user pressing Ctrl-C (SIGINT), so the addon's done() flushes."""
+        """Stop like a user pressing Ctrl-C in a terminal: SIGINT to the whole process group (the proxy and its
+        recording worker), so the addon's done() must flush everything even so."""
         if self.proc.poll() is None:
-            self.proc.send_signal(2)
+            os.killpg(self.proc.pid, signal.SIGINT)
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:

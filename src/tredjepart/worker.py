@@ -19,7 +19,9 @@ import gc
 import logging
 import multiprocessing
 import pickle
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -92,15 +94,21 @@ def serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the w
     from tredjepart.entities import load_entities
     from tredjepart.pipeline import Recorder
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # already ignored since its start (WorkerClient); stays so
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="tredjepart worker: %(message)s")
     rec = Recorder.open(settings.db, policies=settings.policies,
                         entities=load_entities(settings.entities), store_values=settings.store_values,
                         background_hosts=settings.background_hosts,
                         cnames=CnameResolver() if settings.cnames else None)
     gc.freeze()  # the owner data and the suffix list live as long as the worker: keep the collector off them
+    conn.send_bytes(pickle.dumps([Reply("ready")]))
     failed_told = False
     while True:
-        batch = pickle.loads(conn.recv_bytes())
+        try:
+            batch = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):  # the proxy is gone without saying goodbye: keep what it sent
+            rec.close()
+            return
         replies: list[Reply] = []
         for verb, args in batch:
             if verb == "flow":
@@ -141,17 +149,31 @@ def serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the w
 class WorkerClient:
     """The proxy's end: starts the worker, buffers messages, sends them in batches, reads replies."""
 
-    def __init__(self, settings: Settings, *, batch: int = 64, delay: float = 0.02) -> None:
+    def __init__(self, settings: Settings, *, batch: int = 64, delay: float = 0.02,
+                 start_timeout: float = 120.0) -> None:
         ctx = multiprocessing.get_context("spawn")  # a clean interpreter: no copy of the proxy's threads
         self._conn, child = ctx.Pipe()
         self.process = ctx.Process(target=serve, args=(child, settings), name="tredjepart-recorder", daemon=True)
-        self.process.start()
+        # Ctrl-C in a terminal signals the whole process group. The proxy then shuts down and tells the worker to
+        # close; the worker must not die half-way through its queue (or while it is still starting), so it
+        # starts with SIGINT ignored, which a new Python process keeps.
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            self.process.start()
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
         child.close()
         self._out: list[tuple] = []
         self._first = 0.0
         self.batch, self.delay = batch, delay
         self.failed: str | None = None
         self.written = 0
+        # Wait until the worker can take flows, so the proxy never blocks on a full pipe at start-up.
+        if not any(r.kind == "ready" for r in self.wait_for("ready", start_timeout)):
+            self.process.kill()
+            raise ValueError(f"the recording process did not start: {self.failed or 'no answer'}")
 
     def send(self, verb: str, args=None, *, now: bool = False) -> None:
         if not self._out:
