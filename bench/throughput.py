@@ -6,6 +6,8 @@ and mitmdump with the addon (and the example policy) alternate for ROUNDS rounds
 both alike. Prints requests/s, peak RSS, and the ratios; writes bench/results/latest.json.
 
 Run: make bench   (or: .venv/bin/python bench/throughput.py --seconds 8 --rounds 3)
+Where the recording worker spends its time: TREDJEPART_PROFILE_WORKER=/tmp/worker.prof make bench, then
+python -m pstats /tmp/worker.prof.
 """
 
 from __future__ import annotations

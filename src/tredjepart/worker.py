@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import pickle
 import signal
 import sys
@@ -89,7 +90,23 @@ class Settings:
 
 
 def serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the worker process (tested end to end)
-    """The worker's main loop: batches of (verb, args) in, replies out, until told to close."""
+    """The worker's main loop: batches of (verb, args) in, replies out, until told to close.
+
+    With TREDJEPART_PROFILE_WORKER=FILE in the environment, the worker writes a cProfile of itself to FILE.
+    """
+    out = os.environ.get("TREDJEPART_PROFILE_WORKER")
+    if not out:
+        return _serve(conn, settings)
+    import cProfile
+
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(_serve, conn, settings)
+    finally:
+        profile.dump_stats(out)
+
+
+def _serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the worker process
     from tredjepart.cname import CnameResolver
     from tredjepart.entities import load_entities
     from tredjepart.pipeline import Recorder
