@@ -83,7 +83,7 @@ class Recorder:
     @classmethod
     def open(cls, path, *, policies=None, entities=None, store_values: bool = False,
              background_hosts: tuple[str, ...] = (), interval: float = 0.5,
-             cnames: CnameResolver | None = None) -> "Recorder":
+             cnames: CnameResolver | None = None, threaded: bool = True) -> "Recorder":
         """A recorder writing into the database at ``path`` (created and migrated when needed)."""
         db = open_database(path)
         try:
@@ -91,7 +91,7 @@ class Recorder:
             kid = db.table("meta").get("key_id")["value"]
         finally:
             db.close()
-        return cls(Writer(path, interval=interval), key, kid, policies=policies, entities=entities,
+        return cls(Writer(path, interval=interval, threaded=threaded), key, kid, policies=policies, entities=entities,
                    store_values=store_values, background_hosts=background_hosts, cnames=cnames)
 
     # --- sessions and steps -------------------------------------------------------------------------------

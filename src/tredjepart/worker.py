@@ -30,6 +30,7 @@ from mitmproxy import connection, flow as mflow, http
 
 logger = logging.getLogger(__name__)
 
+COMMIT_SECONDS = 0.5  # the worker commits this often, at most (a hard kill loses at most this much)
 PENDING_SECONDS = 10.0  # how long the proxy keeps a flow to mark it when the worker's verdict comes
 BODY_LIMIT = 1 << 20  # response bodies above this are not sent (only scripts and image headers are looked at)
 
@@ -116,11 +117,18 @@ def _serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the 
     rec = Recorder.open(settings.db, policies=settings.policies,
                         entities=load_entities(settings.entities), store_values=settings.store_values,
                         background_hosts=settings.background_hosts,
-                        cnames=CnameResolver() if settings.cnames else None)
+                        cnames=CnameResolver() if settings.cnames else None, threaded=False)
     gc.freeze()  # the owner data and the suffix list live as long as the worker: keep the collector off them
     conn.send_bytes(pickle.dumps([Reply("ready")]))
     failed_told = False
+    committed = time.monotonic()
     while True:
+        # Commit at most every COMMIT_SECONDS, and when the proxy goes quiet; in this thread (see store.writer).
+        if time.monotonic() - committed >= COMMIT_SECONDS or not conn.poll(COMMIT_SECONDS):
+            rec.writer.flush()
+            committed = time.monotonic()
+            if not conn.poll(COMMIT_SECONDS):
+                continue
         try:
             batch = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):  # the proxy is gone without saying goodbye: keep what it sent

@@ -43,7 +43,12 @@ class _Flush:
 
 
 class Writer:
-    def __init__(self, path: str | Path, *, interval: float = 0.5, max_batch: int = 5000) -> None:
+    """Batched writes from a background thread; or, with ``threaded=False`` (a process that has no event loop to
+    spare, like the recording worker), batched writes on ``flush`` in the caller's thread: no second thread to
+    trade the GIL with."""
+
+    def __init__(self, path: str | Path, *, interval: float = 0.5, max_batch: int = 5000,
+                 threaded: bool = True) -> None:
         self.path = Path(path)
         self.interval = interval
         self.max_batch = max_batch
@@ -51,7 +56,11 @@ class Writer:
         self.written = 0  # rows committed
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._wake = threading.Event()
+        self._held: list[Op] | None = None
         db = open_database(self.path)  # opened here so that a bad path fails at start-up, not in the thread
+        if not threaded:
+            self._db, self._held, self._thread = db, [], None
+            return
         db.close()
         self._thread = threading.Thread(target=self._run, name="tredjepart-writer", daemon=True)
         self._thread.start()
@@ -62,16 +71,31 @@ class Writer:
 
     def put(self, op: Op | list[Op]) -> None:
         """Queue one operation or a list of them (one flow's records); never blocks."""
-        self._queue.put(op)
+        if self._held is not None:
+            if isinstance(op, list):
+                self._held.extend(op)
+            else:
+                self._held.append(op)
+        else:
+            self._queue.put(op)
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything queued so far is committed (tests, commands, shutdown)."""
+        if self._held is not None:
+            batch, self._held = self._held, []
+            if batch:
+                self._write(self._db, batch)
+            return True
         marker = _Flush()
         self._queue.put(marker)
         self._wake.set()
         return marker.done.wait(timeout)
 
     def close(self, timeout: float = 60.0) -> None:
+        if self._held is not None:
+            self.flush()
+            self._db.close()
+            return
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._wake.set()
