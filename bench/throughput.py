@@ -192,7 +192,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(summary, indent=2))
     print(f"\nthroughput: bare {bare:.1f} req/s, with tredjepart {addon:.1f} req/s -> ratio {addon / bare:.3f}; "
-          f"median of the rounds' paired ratios {paired:.3f} (target >= 0.95)\nmemory (proxy and worker): peak RSS bare {mem_bare:.1f} MiB, with tredjepart {mem_addon:.1f} MiB"
+          f"median of the rounds' paired ratios {paired:.3f} (target >= 0.95)\n"
+          f"memory (proxy and worker): peak RSS bare {mem_bare:.1f} MiB, with tredjepart {mem_addon:.1f} MiB"
           f" -> ratio {mem_addon / mem_bare:.3f}\nCPU per request in mitmdump: bare {cpu_bare:.2f} ms, with tredjepart"
           f" {cpu_addon:.2f} ms\nflows recorded in the last tredjepart round's database: {rows}")
 
