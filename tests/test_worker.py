@@ -11,7 +11,9 @@ from conftest import need_shared
 from tredjepart.capture import read_capture
 from tredjepart.observe import observe
 from tredjepart.policy import load_policies
-from tredjepart.worker import RemoteRecorder, Settings, rebuild, snapshot
+from tredjepart.remote import RemoteRecorder
+from tredjepart.snapshot import rebuild, snapshot
+from tredjepart.worker import Settings
 
 KEY = b"k" * 32
 

@@ -20,7 +20,8 @@ from tredjepart.cname import CnameResolver
 from tredjepart.entities import load_entities
 from tredjepart.pipeline import Recorder
 from tredjepart.store.writer import open_database
-from tredjepart.worker import RemoteRecorder, Settings
+from tredjepart.remote import RemoteRecorder
+from tredjepart.worker import Settings
 from tredjepart.policy import load_policies
 
 

@@ -3,8 +3,8 @@
 Observation, detection, judging and SQLite writes cost about a quarter of mitmdump's CPU per request when they
 run in the proxy's own process (Python runs one thread at a time, and the proxy's event loop is one of them).
 Here they run in a worker process, on another core: the proxy only takes a compact snapshot of each flow
-(``snapshot``, a few microseconds), buffers it and sends batches down a pipe. The worker rebuilds the flow
-(``rebuild``) and hands it to the same ``pipeline.Recorder`` that offline analysis uses, so both paths record
+(``snapshot.snapshot``, a few microseconds), buffers it and sends batches down a pipe (``remote.RemoteRecorder``). The worker rebuilds the flow
+(``snapshot.rebuild``) and hands it to the same ``pipeline.Recorder`` that offline analysis uses, so both paths record
 exactly the same rows.
 
 What the worker says back (``Reply``): the verdict on each uncovered flow (the addon then marks the flow in
@@ -26,49 +26,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from mitmproxy import connection, flow as mflow, http
+from tredjepart.snapshot import rebuild
 
 logger = logging.getLogger(__name__)
 
 COMMIT_SECONDS = 0.5  # the worker commits this often, at most (a hard kill loses at most this much)
-PENDING_SECONDS = 10.0  # how long the proxy keeps a flow to mark it when the worker's verdict comes
-BODY_LIMIT = 1 << 20  # response bodies above this are not sent (only scripts and image headers are looked at)
-
-
-def snapshot(f: http.HTTPFlow) -> tuple:
-    """What the recorder needs of a flow, as plain picklable values (bodies only where they are looked at)."""
-    req, resp = f.request, f.response
-    req_body = req.raw_content or b""
-    resp_part = None
-    if resp is not None:
-        body = resp.raw_content
-        if body is not None and len(body) > BODY_LIMIT:
-            ctype = resp.headers.get("content-type", "")
-            body = body[:65536] if ctype.startswith("image/") else None
-        resp_part = (resp.status_code, resp.reason, resp.http_version, resp.headers.fields, body,
-                     resp.timestamp_start, resp.timestamp_end)
-    return (f.id, f.client_conn.peername, req.method, req.scheme, req.host, req.port, req.path, req.http_version,
-            req.headers.fields, req_body if len(req_body) <= BODY_LIMIT else b"", req.timestamp_start,
-            req.authority, resp_part, f.error.msg if f.error else None)
-
-
-def rebuild(snap: tuple) -> http.HTTPFlow:
-    """An HTTPFlow from a snapshot, for the recorder."""
-    (fid, peer, method, scheme, host, port, path, version, headers, body, started, authority, resp_part,
-     error) = snap
-    client = connection.Client(peername=peer or ("0.0.0.0", 0), sockname=("0.0.0.0", 0), timestamp_start=started)
-    server = connection.Server(address=(host, port))
-    f = http.HTTPFlow(client, server)
-    f.id = fid
-    f.request = http.Request(host, port, method.encode(), scheme.encode(), authority.encode(), path.encode(),
-                             version.encode(), http.Headers(headers), body, None, started, started)
-    if resp_part is not None:
-        status, reason, rversion, rheaders, rbody, rstart, rend = resp_part
-        f.response = http.Response(rversion.encode(), status, reason.encode(), http.Headers(rheaders), rbody, None,
-                                   rstart or started, rend or started)
-    if error:
-        f.error = mflow.Error(error)
-    return f
 
 
 @dataclass(slots=True)
@@ -257,101 +219,3 @@ class WorkerClient:
             self.process.kill()
         self._conn.close()
         return got
-
-
-@dataclass(slots=True)
-class LiveResult:
-    """What the proxy learns at once about a flow recorded in the worker: nothing yet (marks come later)."""
-
-    uncovered: bool = False
-    reason: str | None = None
-    new_findings: list = field(default_factory=list)
-
-
-class RemoteRecorder:
-    """``pipeline.Recorder``'s interface, for the addon, with the recording done in a worker process.
-
-    ``sessions`` mirrors the session commands for the control page (names and steps; ids are the worker's own).
-    ``on_uncovered(flow, reason)`` and ``on_finding(severity, rule, message)`` are called as replies arrive.
-    """
-
-    def __init__(self, settings: Settings, *, on_uncovered, on_finding) -> None:
-        from tredjepart.sessions import SessionTracker
-
-        self.client = WorkerClient(settings)
-        self.sessions = SessionTracker()
-        self.writer = self  # the addon reads .failed, .written, .path, .fallback_path and calls .flush()
-        self.path = settings.db
-        self.fallback_path = f"{settings.db}.unsaved.jsonl"
-        self.policies = settings.policies
-        self.entities = None
-        self._pending: dict[str, tuple[float, http.HTTPFlow]] = {}  # in order of arrival
-        self._on_uncovered, self._on_finding = on_uncovered, on_finding
-
-    @property
-    def failed(self) -> str | None:
-        return self.client.failed
-
-    @property
-    def written(self) -> int:
-        return self.client.written
-
-    def record(self, f: http.HTTPFlow, source: str = "live") -> LiveResult:
-        client = f.client_conn.peername[0] if f.client_conn.peername else "unknown"
-        self.sessions.session_for(client, f.request.timestamp_start, source)
-        self._pending[f.id] = (time.monotonic(), f)
-        self.client.send("flow", snapshot(f))  # replies are read by poll(), on a timer
-        return LiveResult()
-
-    def handle(self, replies: list[Reply]) -> None:
-        for r in replies:
-            if r.kind == "uncovered" and r.flow_id in self._pending:
-                self._on_uncovered(self._pending.pop(r.flow_id)[1], r.text)
-            elif r.kind == "finding":
-                self._on_finding(r.severity, r.rule, r.text)
-
-    def start_session(self, name, when=None, client=None, policy_name=None, source="live"):
-        when = time.time() if when is None else when
-        session, _ = self.sessions.start(name, when, client, policy_name, source)
-        self.client.send("start", (name, when, client, policy_name, source, session.id), now=True)  # same id
-        return session
-
-    def end_session(self, when=None, client=None):
-        when = time.time() if when is None else when
-        self.client.send("end", (when, client), now=True)
-        return self.sessions.end(when, client)
-
-    def mark_step(self, label, when=None, client=None):
-        when = time.time() if when is None else when
-        self.client.send("step", (label, when, client), now=True)
-        return self.sessions.step(label, when, client)[0]
-
-    def set_policies(self, policies) -> None:
-        self.policies = policies
-        self.client.send("policies", policies, now=True)
-
-    def record_tls_failure(self, host, client, error, when=None, source="live") -> list:
-        self.client.send("tls", (host, client, error, time.time() if when is None else when, source))
-        return []
-
-    def flush(self, timeout: float = 30.0) -> bool:
-        self.client.send("flush", "flush", now=True)
-        got = self.client.wait_for("flushed", timeout)
-        self.handle(got)
-        return any(r.kind == "flushed" for r in got)
-
-    def poll(self) -> None:
-        """Send what is buffered and act on what has come back (called by a timer)."""
-        self.client.push()
-        self.handle(self.client.replies())
-        # Flows the worker found covered get no reply: forget them once their verdict is surely in, so the proxy
-        # does not hold on to old flows (and the garbage collector does not keep walking them).
-        horizon = time.monotonic() - PENDING_SECONDS
-        while self._pending:
-            key, (when, _) = next(iter(self._pending.items()))
-            if when > horizon:
-                break
-            del self._pending[key]
-
-    def close(self, when=None) -> None:
-        self.handle(self.client.close())
