@@ -189,7 +189,8 @@ class Auditor:
         if flow.request.host.lower() != self._control_host or not flow.live:
             return
         flow.metadata["tredjepart_control"] = True
-        flow.response = self._control(flow)
+        client = flow.client_conn.peername[0] if flow.client_conn.peername else None
+        flow.response = control.respond(self.recorder, flow.request, client, ctx.options.tredjepart_control_host)
 
     def response(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
@@ -256,50 +257,6 @@ class Auditor:
             self._last_alert = now
             logger.error("tredjepart: NOT RECORDING: %s (unsaved records go to %s)",
                          self.writer.failed, self.writer.fallback_path)
-
-    def _control(self, flow: http.HTTPFlow) -> http.Response:
-        host = ctx.options.tredjepart_control_host
-        req = flow.request
-        client = flow.client_conn.peername[0] if flow.client_conn.peername else None
-        action = control.parse_action(req.method, req.path, req.raw_content or b"",
-                                      req.headers.get("origin"), req.headers.get("referer"), host)
-        message = ""
-        if self.recorder is None:
-            message = "Not recording: no database open."
-        elif action.verb == "start":
-            self.recorder.start_session(action.value, client=client)
-            message = f"Session {action.value!r} started."
-        elif action.verb == "end":
-            self.recorder.end_session(client=client)
-            message = "Session ended."
-        elif action.verb == "step":
-            self.recorder.mark_step(action.value, client=client)
-            message = f"Step {action.value!r} marked."
-        elif action.verb == "refuse":
-            return http.Response.make(403, action.reason.encode(), {"content-type": "text/plain"})
-        if action.verb in ("start", "end", "step"):
-            logger.info("tredjepart: control page (%s): %s", client, message)
-            return http.Response.make(303, b"", {"location": f"http://{host}/?done=1"})
-        session = self.recorder.sessions.current(client) if self.recorder else None
-        page = control.render_page(
-            host=host,
-            session=_session_view(session),
-            steps=[session.step.label] if session and session.step else [],
-            message=message,
-            recording=f"NOT RECORDING: {self.writer.failed}" if self.writer and self.writer.failed else "",
-        )
-        return http.Response.make(200, page.encode(), {"content-type": "text/html; charset=utf-8",
-                                                       "cache-control": "no-store"})
-
-
-def _session_view(session) -> dict | None:
-    if session is None:
-        return None
-    return {
-        "name": session.name,
-        "started_text": time.strftime("%H:%M:%S", time.localtime(session.started)),
-        "solution": session.meta.get("solution"),
-    }
 
 
 def _load_entities(paths: Sequence[str]):

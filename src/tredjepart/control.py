@@ -1,16 +1,22 @@
 """The control page a tester opens on the device under test (``http://tredjepart.proxy/`` by default), like
 mitmproxy's own ``mitm.it``: start and name a session, mark steps, end it, from the phone's own browser.
 
-Pure functions: parse a request into an ``Action``, render the page. The addon serves the result and never
-records these requests. Only POST changes anything, and only from the page itself (Origin/Referer must be the
+``parse_action`` and ``render_page`` are pure; ``respond`` carries an action out on the recorder and makes the
+answer, which the addon serves in place of the request (these requests are never recorded). Only POST changes anything, and only from the page itself (Origin/Referer must be the
 control host), so a page on the audited site cannot start or end sessions behind the tester's back.
 """
 
 from __future__ import annotations
 
 import html
+import logging
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
+
+from mitmproxy import http
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_HOST = "tredjepart.proxy"
 
@@ -82,3 +88,48 @@ padding:.5em}}.note{{background:#e8f0fe;padding:.5em}}</style></head>
 <button>Mark step</button></form>
 <p><small>Control host {e(host)}. Requests to this page are not recorded.</small></p>
 </body></html>"""
+
+
+def respond(recorder, req: http.Request, client: str | None, host: str) -> http.Response:
+    """Carry out a request to the control page on ``recorder`` (None: not recording) and answer it."""
+    action = parse_action(req.method, req.path, req.raw_content or b"", req.headers.get("origin"),
+                          req.headers.get("referer"), host)
+    if action.verb == "refuse":
+        return http.Response.make(403, action.reason.encode(), {"content-type": "text/plain"})
+    if recorder is None:
+        message = "Not recording: no database open."
+    elif action.verb == "start":
+        recorder.start_session(action.value, client=client)
+        message = f"Session {action.value!r} started."
+    elif action.verb == "end":
+        recorder.end_session(client=client)
+        message = "Session ended."
+    elif action.verb == "step":
+        recorder.mark_step(action.value, client=client)
+        message = f"Step {action.value!r} marked."
+    else:
+        message = ""
+    if recorder is not None and action.verb in ("start", "end", "step"):
+        logger.info("tredjepart: control page (%s): %s", client, message)
+        return http.Response.make(303, b"", {"location": f"http://{host}/?done=1"})
+    session = recorder.sessions.current(client) if recorder else None
+    failed = recorder.writer.failed if recorder else None
+    page = render_page(
+        host=host,
+        session=_session_view(session),
+        steps=[session.step.label] if session and session.step else [],
+        message=message,
+        recording=f"NOT RECORDING: {failed}" if failed else "",
+    )
+    return http.Response.make(200, page.encode(), {"content-type": "text/html; charset=utf-8",
+                                                   "cache-control": "no-store"})
+
+
+def _session_view(session) -> dict | None:
+    if session is None:
+        return None
+    return {
+        "name": session.name,
+        "started_text": time.strftime("%H:%M:%S", time.localtime(session.started)),
+        "solution": session.meta.get("solution"),
+    }
