@@ -500,3 +500,16 @@ def test_policy_for_host_prefers_the_most_specific_first_party(tmp_path):
     policies = load_policies(tmp_path)
     assert policy_for_host(policies, "www.skat.borger.dk").solution == "Tax"
     assert policy_for_host(policies, "www.borger.dk").solution == "Umbrella"
+
+
+def test_choose_policy_by_name_then_single_then_first_page(tmp_path):
+    from tredjepart.policy import choose_policy, parse_policy
+
+    a, _ = parse_policy("solution: A portal\nfirst_party: [a-portal.dk]\n", "a.yaml", tmp_path / "a.yaml")
+    b, _ = parse_policy("solution: B portal\nfirst_party: [b-portal.dk]\n", "b.yaml", tmp_path / "b.yaml")
+    assert choose_policy([], "A portal", "www.a-portal.dk") is None
+    assert choose_policy([a, b], "B portal", "www.a-portal.dk") is b  # named wins over the first page
+    assert choose_policy([a, b], "b", None) is b  # by file name
+    assert choose_policy([a], None, "elsewhere.dk") is a  # the only one
+    assert choose_policy([a, b], None, "login.b-portal.dk") is b
+    assert choose_policy([a, b], None, None) is None

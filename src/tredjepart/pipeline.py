@@ -20,7 +20,7 @@ from tredjepart.findings import FindingSet, finding_key
 from tredjepart.observe import observe
 from tredjepart.ids import record_id
 from tredjepart.observe.signals import wire_signals
-from tredjepart.policy import Policy, judge_flow, policy_for_host
+from tredjepart.policy import Policy, choose_policy, judge_flow
 from tredjepart.records import Finding, Observation
 from tredjepart.sessions import Session, SessionTracker, Step
 from tredjepart.store.rows import finding_row, session_row, to_row
@@ -305,16 +305,7 @@ class Recorder:
         )
 
     def _choose_policy(self, session: Session, host: str | None) -> Policy | None:
-        if not self.policies:
-            return None
-        if session.policy_name:
-            for p in self.policies:
-                if session.policy_name in (p.solution, p.path.stem if p.path else None):
-                    return p
-            logger.warning("tredjepart: no loaded policy is named %r", session.policy_name)
-        if len(self.policies) == 1:
-            return self.policies[0]
-        return policy_for_host(self.policies, host) if host else None
+        return choose_policy(self.policies, session.policy_name, host)
 
     def set_policies(self, policies: list[Policy]) -> None:
         """Replace the loaded policies (reload); active sessions are judged against the new ones from now on."""

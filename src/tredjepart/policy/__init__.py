@@ -14,6 +14,7 @@ from tredjepart.policy.judge import NO_VERDICT, RULES, Verdict, judge_flow
 from tredjepart.policy.load import (
     check_policies,
     check_policy,
+    choose_policy,
     load_policies,
     load_policy,
     policy_files,
@@ -36,6 +37,7 @@ __all__ = [
     "Verdict",
     "check_policies",
     "check_policy",
+    "choose_policy",
     "judge_flow",
     "load_policies",
     "load_policy",

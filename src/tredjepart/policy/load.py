@@ -86,6 +86,21 @@ def load_policies(path: str | Path) -> list[Policy]:
     return policies
 
 
+def choose_policy(policies: list[Policy] | tuple[Policy, ...], name: str | None, host: str | None) -> Policy | None:
+    """The policy a session is judged by: the one named when it started (by solution or file name), else the only
+    one loaded, else the one whose first-party sites match ``host`` (the session's first page)."""
+    if not policies:
+        return None
+    if name:
+        for p in policies:
+            if name in (p.solution, p.path.stem if p.path else None):
+                return p
+        logger.warning("tredjepart: no loaded policy is named %r", name)
+    if len(policies) == 1:
+        return policies[0]
+    return policy_for_host(policies, host) if host else None
+
+
 def policy_for_host(policies: list[Policy] | tuple[Policy, ...], host: str) -> Policy | None:
     """The policy whose first party covers ``host`` (the most specific first-party pattern wins), or None."""
     best, found = None, None
