@@ -218,3 +218,11 @@ def test_app_session_starting_with_an_sdk_call(harness):
     assert [r["party"] for r in db.query("select party from flows order by started")] == ["third", "first", "third"]
     (session,) = db.table("sessions").rows
     assert json.loads(session["first_party"]) == ["example-portal.dk"]
+
+
+def test_bad_user_owner_list_is_an_options_error(harness, tmp_path):
+    bad = tmp_path / "list.json"
+    bad.write_text("{not json")
+    h = harness()
+    with pytest.raises(exceptions.OptionsError, match="list.json"):
+        h.ctx.configure(h.addon, tredjepart_entities=[str(bad)])

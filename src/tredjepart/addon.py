@@ -83,8 +83,9 @@ class Auditor:
     def configure(self, updated: set[str]) -> None:
         self._control_host = ctx.options.tredjepart_control_host.lower()
         try:
-            if "tredjepart_entities" in updated or self._entities is None:
-                self._entities = _load_entities(ctx.options.tredjepart_entities)
+            if "tredjepart_entities" in updated:  # users' lists are read now, so a bad one is an options error
+                lists = ctx.options.tredjepart_entities
+                self._entities = _load_entities(lists) if lists else None
             if "tredjepart_policy" in updated:
                 path = ctx.options.tredjepart_policy
                 self._policies = load_policies(path) if path else []
@@ -95,7 +96,6 @@ class Auditor:
                 self._open(ctx.options.tredjepart_db)
             elif self.recorder is not None:
                 self.recorder.policies = self._policies
-                self.recorder.entities = self._entities
                 if "tredjepart_policy" in updated:
                     self.recorder.set_policies(self._policies)
         except ValueError as e:
@@ -116,6 +116,8 @@ class Auditor:
                 on_uncovered=lambda f, reason: self._mark(f, reason, late=True), on_finding=self._log_finding,
             )
         else:
+            if self._entities is None:  # the worker loads its own; in-process, the proxy needs them
+                self._entities = _load_entities(o.tredjepart_entities)
             self.recorder = Recorder.open(
                 path, policies=self._policies, entities=self._entities, store_values=o.tredjepart_store_values,
                 background_hosts=tuple(o.tredjepart_background_hosts),
