@@ -85,7 +85,7 @@ class Auditor:
         try:
             if "tredjepart_entities" in updated:  # users' lists are read now, so a bad one is an options error
                 lists = ctx.options.tredjepart_entities
-                self._entities = _load_entities(lists) if lists else None
+                self._entities = load_entities(list(lists)) if lists else None
             if "tredjepart_policy" in updated:
                 path = ctx.options.tredjepart_policy
                 self._policies = load_policies(path) if path else []
@@ -117,7 +117,7 @@ class Auditor:
             )
         else:
             if self._entities is None:  # the worker loads its own; in-process, the proxy needs them
-                self._entities = _load_entities(o.tredjepart_entities)
+                self._entities = load_entities(list(o.tredjepart_entities))
             self.recorder = Recorder.open(
                 path, policies=self._policies, entities=self._entities, store_values=o.tredjepart_store_values,
                 background_hosts=tuple(o.tredjepart_background_hosts),
@@ -259,8 +259,3 @@ class Auditor:
             self._last_alert = now
             logger.error("tredjepart: NOT RECORDING: %s (unsaved records go to %s)",
                          self.writer.failed, self.writer.fallback_path)
-
-
-def _load_entities(paths: Sequence[str]):
-    """The built-in owners plus the user's lists (which win); ValueError names a bad list."""
-    return load_entities(list(paths))

@@ -292,7 +292,7 @@ class Recorder:
     # --- policies -----------------------------------------------------------------------------------------
 
     def _attach_policy(self, session: Session, host: str | None) -> None:
-        policy = self._choose_policy(session, host)
+        policy = choose_policy(self.policies, session.policy_name, host)
         if policy is None:
             session.meta.pop("policy", None)
             return
@@ -303,9 +303,6 @@ class Recorder:
             owner=policy.owner,
             first_party=list(policy.first_party),
         )
-
-    def _choose_policy(self, session: Session, host: str | None) -> Policy | None:
-        return choose_policy(self.policies, session.policy_name, host)
 
     def set_policies(self, policies: list[Policy]) -> None:
         """Replace the loaded policies (reload); active sessions are judged against the new ones from now on."""

@@ -18,12 +18,12 @@ _CAPTURES = click.argument("captures", nargs=-1, required=True, type=click.Path(
 
 
 def _recorder(db: str | Path, policy: str | None, entities: tuple[str, ...]) -> Recorder:
-    from tredjepart.addon import _load_entities
+    from tredjepart.entities import load_entities
     from tredjepart.policy import load_policies
 
     try:
         policies = load_policies(policy) if policy else []
-        return Recorder.open(db, policies=policies, entities=_load_entities(entities), interval=0.2)
+        return Recorder.open(db, policies=policies, entities=load_entities(list(entities)), interval=0.2)
     except ValueError as e:
         raise BadInput(str(e)) from e
 
