@@ -142,7 +142,7 @@ class Mitmdump:
 
     def output(self) -> str:
         self.log.flush()
-        return Path(self.log.name).read_text()
+        return Path(self.log.name).read_text(errors="backslashreplace")
 
     def stop(self) -> int:
         """Stop like a user pressing Ctrl-C in a terminal: SIGINT to the whole process group (the proxy and its
@@ -155,3 +155,58 @@ class Mitmdump:
                 self.proc.kill()
                 self.proc.wait(10)
         return self.proc.returncode
+
+
+class RawServer:
+    """A plain-HTTP server that answers each path with raw bytes, as a hostile or broken server would: status
+    lines and headers that no well-behaved library writes. Unknown paths get a small 200."""
+
+    def __init__(self, responses: dict[str, bytes]) -> None:
+        self.responses = responses
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self._stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(10)
+            data = b""
+            while b"\r\n\r\n" not in data and len(data) < 65536:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            path = data.split(b" ", 2)[1].decode("latin-1")
+            default = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            conn.sendall(self.responses.get(path, default))
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
+
+
+def raw_proxy_request(port: int, request: bytes, timeout: float = 10.0) -> bytes:
+    """Send ``request`` (raw bytes, absolute-form) to the proxy on ``port``; the raw answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            out += chunk
+        return out

@@ -157,3 +157,20 @@ def test_error_flow_without_response(flow_factory):
     f.error = mflow.Error("connection refused")
     rec = observe(f, "s", KEY).flow
     assert rec.status is None and rec.error == "connection refused"
+
+
+@pytest.mark.parametrize("max_age, expected", [("²", None), ("99999999999999999999", 99999999999999999999),
+                                               ("-99999999999999999999", 0), ("1e3", None), ("٣", None)])
+def test_max_age_is_ascii_digits_only(flow_factory, max_age, expected):
+    """RFC 6265 5.2.2: a Max-Age that is not DIGITs is ignored (a Unicode digit no longer drops the flow); a
+    huge one is kept (the store clamps it to 64 bits, the latest time it can represent)."""
+    f = flow_factory(resp_headers=[("set-cookie", f"a=1; Max-Age={max_age}")])
+    (cookie,) = observe(f, "s", KEY).cookies
+    assert cookie.lifetime == expected
+
+
+def test_status_code_that_is_no_http_status_is_kept_as_error(flow_factory):
+    f = flow_factory()
+    f.response.status_code = 99999999999999999999
+    rec = observe(f, "s", KEY).flow
+    assert rec.status is None and rec.error == "invalid status code 99999999999999999999"

@@ -63,21 +63,40 @@ def test_writer_upsert_replaces_rows(tmp_path):
     assert Database(tmp_path / "a.sqlite").table("sessions").get("s1")["name"] == "login test"
 
 
-def test_failed_write_is_loud_and_nothing_is_lost(tmp_path, caplog):
+def test_refused_row_is_isolated_and_the_rest_written(tmp_path, caplog):
+    path = tmp_path / "a.sqlite"
+    w = Writer(path, interval=0.01)
+    w.put(Op("steps", [{"id": "x", "session_id": "s", "label": "ok", "started": 1.0}]))
+    # A row the database refuses (STRICT type error) between good ones, in the same batch.
+    w.put(Op("steps", [{"id": "bad", "session_id": "s", "label": "l", "started": "yesterday"}]))
+    w.put(Op("steps", [{"id": "y", "session_id": "s", "label": "after", "started": 2.0}]))
+    w.flush()
+    w.put(Op("steps", [{"id": "z", "session_id": "s", "label": "later", "started": 3.0}]))
+    w.close()
+    assert w.failed is None and w.refused == 1 and w.written == 3
+    assert {r["id"] for r in Database(path).table("steps").rows} == {"x", "y", "z"}
+    saved = [json.loads(line) for line in w.fallback_path.read_text().splitlines()]
+    assert [(r["row"]["id"], "IntegrityError" in r["refused"]) for r in saved] == [("bad", True)]
+    assert "steps row (id bad) was refused" in caplog.text and "yesterday" not in caplog.text
+
+
+def test_failed_database_is_loud_and_nothing_is_lost(tmp_path, caplog):
     path = tmp_path / "a.sqlite"
     w = Writer(path, interval=0.01)
     w.put(Op("steps", [{"id": "x", "session_id": "s", "label": "ok", "started": 1.0}]))
     w.flush()
-    # A row the database refuses (STRICT type error) stands in for a full disk or a vanished file.
-    w.put(Op("steps", [{"id": "bad", "session_id": "s", "label": "l", "started": "yesterday"}]))
+    # The database goes away under the writer (a table dropped stands in for a vanished or broken file).
+    with sqlite3.connect(path) as other:
+        for (view,) in other.execute("select name from sqlite_master where type = 'view'").fetchall():
+            other.execute(f'drop view "{view}"')
+        other.execute("drop table steps")
     w.put(Op("steps", [{"id": "y", "session_id": "s", "label": "after", "started": 2.0}]))
     w.flush()
     w.close()
-    assert w.failed and "IntegrityError" in w.failed
+    assert w.failed and "OperationalError" in w.failed
     assert "CANNOT WRITE" in caplog.text
     saved = [json.loads(line) for line in w.fallback_path.read_text().splitlines()]
-    assert {r["row"]["id"] for r in saved} >= {"bad", "y"}
-    assert Database(path).table("steps").get("x")["label"] == "ok"  # what was written stays written
+    assert {r["row"]["id"] for r in saved} == {"y"}
 
 
 def test_open_database_bad_path_names_the_file(tmp_path):
@@ -93,3 +112,58 @@ def test_writer_close_without_items(tmp_path):
     w = Writer(tmp_path / "a.sqlite")
     w.close()
     assert os.path.exists(tmp_path / "a.sqlite")
+
+
+# --- values from traffic that SQLite would refuse ---------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from tredjepart.store.storable import INT_MAX, INT_MIN, storable, storable_text  # noqa: E402
+
+# Text as header values reach the store: any bytes decoded with surrogateescape, plus lone surrogates from JSON.
+hostile_text = st.one_of(
+    st.binary(max_size=60).map(lambda b: b.decode("utf-8", "surrogateescape")),
+    st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=5),
+    st.text(max_size=40),
+)
+hostile_int = st.one_of(st.integers(), st.integers(min_value=2 ** 63 - 3, max_value=2 ** 200),
+                        st.integers(min_value=-(2 ** 200), max_value=-(2 ** 63) + 3))
+
+
+def test_storable_keeps_what_it_can():
+    assert storable_text("caf\udce9") == "caf\\xe9"  # the byte 0xE9 that was not UTF-8
+    assert storable_text("ok ø\u2603") == "ok ø\u2603"
+    assert storable_text("\ud800x") == "\\ud800x"
+    assert storable(10 ** 20) == INT_MAX and storable(-(10 ** 20)) == INT_MIN and storable(42) == 42
+    assert storable(float("nan")) is None and storable(True) is True and storable(None) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=hostile_text, number=hostile_int)
+def test_storable_values_always_bind(text, number):
+    db = sqlite3.connect(":memory:")
+    db.execute("create table t (s text, n integer) strict")
+    db.execute("insert into t values (?, ?)", (storable(text), storable(number)))
+    stored, n = db.execute("select s, n from t").fetchone()
+    assert INT_MIN <= n <= INT_MAX and (n == number or abs(number) > INT_MAX)
+    if not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        assert stored == text  # valid text is stored as it is
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(hostile_text, hostile_int, st.booleans()), min_size=1, max_size=12))
+def test_writer_never_loses_a_batch_to_hostile_values(tmp_path_factory, rows):
+    """Rows with hostile text and numbers, some of them refused outright (a type error): every other row of the
+    batch is written, the refused ones are counted and set aside, and recording goes on."""
+    path = tmp_path_factory.mktemp("w") / "a.sqlite"
+    w = Writer(path, threaded=False)
+    good = set()
+    for i, (text, number, refuse) in enumerate(rows):
+        w.put(Op("cookies", [{"id": f"c{i}", "flow_id": "f", "session_id": "s", "direction": "set",
+                              "name": text or "n", "lifetime": "never" if refuse else number}]))
+        if not refuse:
+            good.add(f"c{i}")
+    w.flush()
+    w.close()
+    assert w.failed is None and w.refused == len(rows) - len(good)
+    assert {r["id"] for r in Database(path).table("cookies").rows} == good

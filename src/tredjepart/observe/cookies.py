@@ -84,9 +84,12 @@ def lifetime(attrs: dict[str, str | None], now: float) -> int | None:
     """Seconds the cookie lives from ``now``: Max-Age first, then Expires; None for a session cookie."""
     max_age = attrs.get("max-age")
     if max_age is not None:
+        # RFC 6265 5.2.2: DIGITs with an optional leading "-", else the attribute is ignored. ASCII digits only
+        # ("²" is a digit to str.isdigit, not to int()); a value past 64 bits is clamped by the store.
         text = max_age.strip()
-        if text and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
-            return max(int(text), 0) if not text.startswith("-") else 0
+        digits = text[1:] if text[:1] == "-" else text
+        if digits.isascii() and digits.isdigit():
+            return 0 if text.startswith("-") else int(text)
     expires = attrs.get("expires")
     if expires:
         ts = parse_cookie_date(expires)

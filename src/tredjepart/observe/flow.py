@@ -68,7 +68,7 @@ def observe(
         site=site_of(host),
         kind=kind,
         client=classify_client(ua, dest is not None or mode is not None, h.get1("x-requested-with")),
-        status=resp.status_code if resp else None,
+        status=_status(resp),
         content_type=media_type(resp_type),
         request_size=len(req.raw_content or b""),
         response_size=len(resp.raw_content) if resp and resp.raw_content is not None else None,
@@ -77,7 +77,7 @@ def observe(
         background=bg is not None,
         background_reason=bg,
         user_agent=ua,
-        error=flow.error.msg if flow.error else None,
+        error=flow.error.msg if flow.error else _status_error(resp),
         session_id=session_id,
     )
     obs = Observation(flow=record, headers=(h, rh))
@@ -154,3 +154,18 @@ def _set_cookies(record, values, when, key, keep, raw: list[str]) -> list[Cookie
                 )
             )
     return out
+
+
+def _status(resp: http.Response | None) -> int | None:
+    """The response's status code; None when there is no response or the code is no HTTP status (0-999)."""
+    if resp is None:
+        return None
+    code = resp.status_code
+    return code if 0 <= code <= 999 else None
+
+
+def _status_error(resp: http.Response | None) -> str | None:
+    """What was wrong with the status line, when the code is no HTTP status (kept, cut to 40 digits)."""
+    if resp is None or 0 <= resp.status_code <= 999:
+        return None
+    return f"invalid status code {str(resp.status_code)[:40]}"

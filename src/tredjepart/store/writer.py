@@ -4,9 +4,14 @@ The proxy's event loop only puts operations on a queue (``put``) and never waits
 queue and writes everything it got in one transaction, at most ``interval`` seconds apart, so a hard kill loses at
 most about that much; WAL keeps the file consistent. ``close`` flushes everything queued.
 
-When a write fails (disk full, file deleted, locked too long), the batch is appended to ``<db>.unsaved.jsonl``
-beside the database so nothing recorded is lost, the failure is logged as an error, and ``failed`` tells the
-addon to stop recording visibly. Later operations go to the same fallback file.
+Every value is made storable first (store.storable: undecodable bytes escaped, oversized integers clamped). A row
+the database still refuses (a constraint, a type) is isolated: the batch is written again row by row, the refused
+row is logged (table and id, never its values), counted in ``refused`` and appended to ``<db>.unsaved.jsonl`` with
+the reason, and every other row is written. One hostile record never takes its batch down.
+
+When the database itself fails (disk full, file deleted, locked too long), the batch is appended to
+``<db>.unsaved.jsonl`` beside the database so nothing recorded is lost, the failure is logged as an error, and
+``failed`` tells the addon to stop recording visibly. Later operations go to the same fallback file.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import functools
 import json
 import logging
 import queue
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +28,15 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from tredjepart.store.schema import migrate
+from tredjepart.store.storable import storable_row
 
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+
+# Errors that belong to a row (its values), not to the database: the row is refused, the others are written.
+ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError, ValueError,
+              TypeError)
 
 
 @dataclass(slots=True)
@@ -35,6 +46,7 @@ class Op:
     table: str
     rows: list[dict]
     replace: bool = False
+    reason: str | None = None  # why the database refused these rows (set aside in the fallback file)
 
 
 @dataclass(slots=True)
@@ -54,6 +66,7 @@ class Writer:
         self.max_batch = max_batch
         self.failed: str | None = None  # why writing stopped, once it has
         self.written = 0  # rows committed
+        self.refused = 0  # rows the database refused (isolated into the fallback file, with the reason)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._wake = threading.Event()
         self._held: list[Op] | None = None
@@ -139,15 +152,19 @@ class Writer:
 
     def _write(self, db: Database, batch: list[Op]) -> None:
         if self.failed is None:
+            groups = _grouped(batch)
             try:
-                with db.conn:  # one transaction for the whole batch
-                    for (table, replace, columns), values in _grouped(batch).items():
-                        per = max(1, min(500, 30000 // len(columns)))
-                        for i in range(0, len(values), per):
-                            chunk = values[i:i + per]
-                            db.conn.execute(_insert_sql(table, columns, replace, len(chunk)),
-                                            [v for row in chunk for v in row])
-                self.written += sum(len(op.rows) for op in batch)
+                try:
+                    with db.conn:  # one transaction for the whole batch
+                        for (table, replace, columns), values in groups.items():
+                            per = max(1, min(500, 30000 // len(columns)))
+                            for i in range(0, len(values), per):
+                                chunk = values[i:i + per]
+                                db.conn.execute(_insert_sql(table, columns, replace, len(chunk)),
+                                                [v for row in chunk for v in row])
+                    self.written += sum(len(values) for values in groups.values())
+                except ROW_ERRORS:  # a row the database refuses: write them one by one, isolating it
+                    self._write_rows(db, groups)
                 return
             except Exception as e:  # noqa: BLE001 - any failure means the evidence is not saved
                 self.failed = f"{type(e).__name__}: {e}"
@@ -160,12 +177,35 @@ class Writer:
                 )
         self._save_fallback(batch)
 
+    def _write_rows(self, db: Database, groups: dict) -> None:
+        """The batch again, row by row in one transaction; a refused row is logged, counted and set aside."""
+        refused: list[Op] = []
+        with db.conn:
+            for (table, replace, columns), values in groups.items():
+                sql = _insert_sql(table, columns, replace, 1)
+                for row in values:
+                    try:
+                        db.conn.execute(sql, row)
+                        self.written += 1
+                    except ROW_ERRORS as e:  # the statement is undone; the transaction goes on
+                        reason = f"{type(e).__name__}: {e}"
+                        row_id = row[columns.index("id")] if "id" in columns else "?"
+                        logger.warning("tredjepart: a %s row (id %s) was refused and set aside in %s: %s",
+                                       table, row_id, self.fallback_path, reason)
+                        refused.append(Op(table, [dict(zip(columns, row))], replace, reason))
+        self.refused += len(refused)
+        if refused:
+            self._save_fallback(refused)
+
     def _save_fallback(self, batch: list[Op]) -> None:
         try:
             with self.fallback_path.open("a", encoding="utf-8") as f:
                 for op in batch:
                     for row in op.rows:
-                        f.write(json.dumps({"table": op.table, "replace": op.replace, "row": row}) + "\n")
+                        entry = {"table": op.table, "replace": op.replace, "row": row}
+                        if op.reason:
+                            entry["refused"] = op.reason
+                        f.write(json.dumps(entry) + "\n")
         except OSError as e:
             logger.critical("tredjepart: could not save unsaved records to %s either: %s", self.fallback_path, e)
 
@@ -175,7 +215,7 @@ def _grouped(batch: list[Op]) -> dict[tuple[str, bool, tuple[str, ...]], list[tu
     groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple]] = {}
     for op in batch:
         for row in op.rows:
-            groups.setdefault((op.table, op.replace, tuple(row)), []).append(tuple(row.values()))
+            groups.setdefault((op.table, op.replace, tuple(row)), []).append(storable_row(row.values()))
     return groups
 
 
