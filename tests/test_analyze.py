@@ -136,3 +136,56 @@ def test_check_exit_codes(tmp_path):
     empty = tmp_path / "empty.har"
     empty.write_text("")
     assert CliRunner().invoke(main, ["check", str(empty), "--policy", str(allow_all)]).exit_code == 2
+
+
+def _har(entries: list[tuple[str, list, list]]) -> str:
+    """A small HAR 1.2 document: (url, request headers, response headers) per entry."""
+    def entry(url, headers, resp_headers):
+        return {"startedDateTime": "2026-11-01T10:00:00.000Z", "time": 10,
+                "request": {"method": "GET", "url": url, "httpVersion": "HTTP/1.1",
+                            "headers": [{"name": k, "value": v} for k, v in headers], "queryString": [],
+                            "cookies": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                             "headers": [{"name": k, "value": v} for k, v in resp_headers], "cookies": [],
+                             "content": {"size": 0, "mimeType": "text/html", "text": ""}, "redirectURL": "",
+                             "headersSize": -1, "bodySize": 0},
+                "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 0}}
+    return json.dumps({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"},
+                               "entries": [entry(*e) for e in entries]}})
+
+
+FOUR_TRACKERS_AND_A_HOSTILE_COOKIE = [
+    ("https://www.example-portal.dk/", [("Sec-Fetch-Dest", "document"), ("Sec-Fetch-Mode", "navigate")], []),
+    *[(f"https://t.tracker{i}-demo.com/t.js", [("Sec-Fetch-Dest", "script"), ("Sec-Fetch-Mode", "no-cors")], [])
+      for i in range(4)],
+    ("https://www.example-portal.dk/x", [], [("Set-Cookie", "uid=1; Max-Age=99999999999999999999")]),
+]
+
+
+def test_check_counts_every_tracker_beside_a_hostile_cookie(tmp_path):
+    """The first version exited 0 with "0 errors" here: the oversized Max-Age made SQLite refuse the batch."""
+    har = tmp_path / "walk.har"
+    har.write_text(_har(FOUR_TRACKERS_AND_A_HOSTILE_COOKIE))
+    policy = tmp_path / "p.yaml"
+    policy.write_text("solution: Demo\nfirst_party: [example-portal.dk]\n")
+    r = CliRunner().invoke(main, ["check", str(har), "--policy", str(policy)])
+    assert r.exit_code == 1, r.output
+    assert "4 errors" in r.output
+
+
+def test_check_never_passes_when_records_could_not_be_stored(tmp_path, monkeypatch):
+    """Whatever the database refuses, the gate fails (exit 3) and says so, instead of passing on what is left."""
+    import tredjepart.store.writer as writer
+
+    har = tmp_path / "walk.har"
+    har.write_text(_har(FOUR_TRACKERS_AND_A_HOSTILE_COOKIE))
+    policy = tmp_path / "p.yaml"
+    policy.write_text("solution: Demo\nfirst_party: [example-portal.dk]\nthird_parties:\n" + "".join(
+        f"  - {{name: T{i}, sites: [tracker{i}-demo.com], basis: written_agreement, agreement: {{reference: A{i}}}}}\n"
+        for i in range(4)))
+    monkeypatch.setattr(writer, "storable_row", tuple)  # as before the boundary: the huge number reaches SQLite
+    r = CliRunner().invoke(main, ["check", str(har), "--policy", str(policy)])
+    assert r.exit_code == 3, r.output
+    assert "1 record(s) could not be stored" in r.output and "0 errors" in r.output
+    r = CliRunner().invoke(main, ["analyze", str(har), "--db", str(tmp_path / "a.sqlite")])
+    assert r.exit_code == 3 and "could not be stored" in r.output

@@ -1,6 +1,7 @@
 """The `tredjepart` command line. Subcommands live in modules of their own beside this one.
 
-Exit codes (all commands): 0 success, 1 the audit found something (check, diff), 2 bad input or usage.
+Exit codes (all commands): 0 success, 1 the audit found something (check, diff), 2 bad input or usage, 3 the
+analysis ran but its evidence is incomplete (analyze, check: records that could not be stored).
 """
 
 from __future__ import annotations

@@ -47,6 +47,17 @@ def _run(recorder: Recorder, captures, session) -> list:
     return results
 
 
+def _incomplete(recorder: Recorder) -> str | None:
+    """Why the recording is not complete (records the database refused or could not take), or None."""
+    writer = recorder.writer
+    if writer.failed:
+        return f"the database could not be written ({writer.failed}); the evidence is incomplete"
+    if writer.refused:
+        return (f"{writer.refused} record(s) could not be stored (set aside in {writer.fallback_path}); "
+                "the evidence is incomplete")
+    return None
+
+
 @click.command("analyze")
 @_CAPTURES
 @click.option("--policy", "-p", type=click.Path(exists=True), help="Policy YAML file or folder.")
@@ -56,17 +67,22 @@ def _run(recorder: Recorder, captures, session) -> list:
 def analyze(captures, policy, db, session, entities) -> None:
     """Analyse HAR files (.har, .zhar) and mitmproxy flow files (.mitm) offline; each file is one session.
 
-    Exit codes: 0 every file analysed, 2 a file could not be read (the others are still analysed) or bad input.
+    Exit codes: 0 every file analysed, 2 a file could not be read (the others are still analysed) or bad input,
+    3 analysed, but some records could not be stored (the evidence is incomplete).
 
     Example: tredjepart analyze walkthrough.har --policy policies/example-portal.yaml --db audit.sqlite
     """
-    results = _run(_recorder(db, policy, entities), captures, session)
+    recorder = _recorder(db, policy, entities)
+    results = _run(recorder, captures, session)
     for r in results:
         if r.session_id:
             extra = f", {len(r.skipped)} non-HTTP flows skipped" if r.skipped else ""
             click.echo(f"{r.path}: {r.flows} flows -> session {r.session_id[:8]}{extra}")
     if any(r.error for r in results):
         sys.exit(2)
+    if (why := _incomplete(recorder)) is not None:
+        click.echo(f"error: {why}", err=True)
+        sys.exit(3)
 
 
 @click.command("check")
@@ -77,13 +93,16 @@ def analyze(captures, policy, db, session, entities) -> None:
 def check(captures, policy, fmt, entities) -> None:
     """The CI gate: analyse captures against a policy and fail on error-level findings.
 
-    Exit codes: 0 no error-level finding, 1 at least one, 2 bad input (unreadable capture, invalid policy).
+    Exit codes: 0 no error-level finding, 1 at least one, 2 bad input (unreadable capture, invalid policy),
+    3 some records could not be stored: the gate never passes on incomplete evidence.
 
     Example: tredjepart check build/e2e.har --policy policies/example-portal.yaml
     """
     with tempfile.TemporaryDirectory(prefix="tredjepart-check-") as tmp:
         db_path = Path(tmp) / "check.sqlite"
-        results = _run(_recorder(db_path, policy, entities), captures, None)
+        recorder = _recorder(db_path, policy, entities)
+        results = _run(recorder, captures, None)
+        incomplete = _incomplete(recorder)
         db = Database(db_path)
         if fmt == "json":
             from tredjepart.report import build_json
@@ -95,6 +114,9 @@ def check(captures, policy, fmt, entities) -> None:
         db.close()
     if any(r.error for r in results):
         sys.exit(2)
+    if incomplete is not None:  # a gate never passes on evidence it could not record in full
+        click.echo(f"error: {incomplete}", err=True)
+        sys.exit(3)
     sys.exit(1 if errors else 0)
 
 
