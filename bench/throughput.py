@@ -50,7 +50,7 @@ async def origin(port: int) -> asyncio.base_events.Server:
                 extra = b"set-cookie: " + cookie + b"\r\n" if cookie else b""
                 # The origin closes after each response (without saying so, so the client's keep-alive connection
                 # to the proxy stays): the routing addon sends every host to this one address, and mitmproxy cannot
-                # reuse such a connection for the next host (see tredjepart.inproc.Resolve).
+                # reuse such a connection for the next host (see tredjepart.proxy.inproc.Resolve).
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: " + ct + b"\r\ncontent-length: "
                              + str(len(body)).encode() + b"\r\n" + extra + b"\r\n" + body)
                 await writer.drain()

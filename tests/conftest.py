@@ -76,7 +76,7 @@ class AddonHarness:
     def __init__(self, tmp_path, **options):
         from mitmproxy.test import taddons
 
-        from tredjepart.addon import Auditor
+        from tredjepart.proxy.addon import Auditor
 
         self.db_path = tmp_path / "audit.sqlite"
         self.addon = Auditor()
@@ -89,8 +89,10 @@ class AddonHarness:
 
     def flow(self, *args, **kwargs):
         """Build a flow with make_flow and pass it through the addon's request and response hooks."""
+        import asyncio
+
         f = make_flow(*args, **kwargs)
-        self.addon.request(f)
+        asyncio.run(self.addon.request(f))
         if not f.metadata.get("tredjepart_control"):
             self.addon.response(f)
         return f
@@ -99,7 +101,7 @@ class AddonHarness:
         """Flush and open the database (the addon keeps recording)."""
         from sqlite_utils import Database
 
-        self.addon.writer.flush()
+        self.addon.recorder.flush()
         return Database(self.db_path)
 
     def close(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 
 import pytest
@@ -94,19 +96,38 @@ def test_session_option_starts_a_named_session(harness):
     assert [s["name"] for s in h.db().table("sessions").rows] == ["from option"]
 
 
+def _token(page) -> str:
+    return re.search(rb'name="token" value="([^"]+)"', page.response.content).group(1).decode()
+
+
 def test_control_page_is_served_and_not_recorded(harness):
     h = harness()
     page = h.flow("http://tredjepart.proxy/")
     assert page.response.status_code == 200 and b"Start new session" in page.response.content
-    post = h.flow("http://tredjepart.proxy/step", method="POST", req_body=b"value=consent%3A+reject",
-                  req_headers={"Origin": "http://tredjepart.proxy",
-                               "Content-Type": "application/x-www-form-urlencoded"})
+    form = {"Origin": "http://tredjepart.proxy", "Content-Type": "application/x-www-form-urlencoded"}
+    post = h.flow("http://tredjepart.proxy/step", method="POST", req_headers=form,
+                  req_body=b"value=consent%3A+reject&token=" + _token(page).encode())
     assert post.response.status_code == 303
     refused = h.flow("http://tredjepart.proxy/session/end", method="POST", req_headers={"Origin": "https://evil.dk"})
     assert refused.response.status_code == 403
     db = h.db()
     assert db.table("flows").count == 0
     assert [s["label"] for s in db.table("steps").rows] == ["consent: reject"]
+
+
+def test_control_page_cannot_be_framed_or_driven_without_its_token(harness):
+    """A hostile page could frame the control page (one click ended the tester's session) or post to it from a
+    page on the same control host name: every answer forbids framing, and changes need the page's token."""
+    h = harness()
+    page = h.flow("http://tredjepart.proxy/")
+    assert page.response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.response.headers["content-security-policy"]
+    form = {"Origin": "http://tredjepart.proxy", "Content-Type": "application/x-www-form-urlencoded"}
+    for body in (b"", b"token=guess", b"token=" + _token(page).encode()[:-1]):
+        end = h.flow("http://tredjepart.proxy/session/end", method="POST", req_headers=form, req_body=body)
+        assert end.response.status_code == 403 and b"token" in end.response.content
+        assert end.response.headers["x-frame-options"] == "DENY"
+    assert h.db().table("sessions").count == 0
 
 
 def test_a_failing_record_never_breaks_the_flow(harness, monkeypatch, caplog):
@@ -124,8 +145,8 @@ def test_a_failing_record_never_breaks_the_flow(harness, monkeypatch, caplog):
 def test_database_failure_stops_recording_visibly(harness, caplog):
     h = harness()
     h.flow("https://www.example-portal.dk/", req_headers=UA)
-    h.addon.writer.flush()
-    h.addon.writer.failed = "OperationalError: disk I/O error"  # what the writer sets when a commit fails
+    h.addon.recorder.flush()
+    h.addon.recorder.writer.failed = "OperationalError: disk I/O error"  # what the writer sets when a commit fails
     f = h.flow("https://www.example-portal.dk/next", req_headers=UA)
     assert f.marked and "NOT RECORDED" in f.comment
     assert "NOT RECORDING" in caplog.text
@@ -179,7 +200,7 @@ def test_app_traffic_is_attributed_to_its_sdk_and_owner(harness):
 
 
 def test_cloaked_tracker_behind_a_first_party_name(harness, tmp_path):
-    from tredjepart.cname import CnameResolver
+    from tredjepart.record.dns import CnameResolver
 
     policy = tmp_path / "p.yaml"
     policy.write_text(POLICY)

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from sqlite_utils import Database
 
 from conftest import need_shared
-from tredjepart.analyze import analyze_files
+from tredjepart.analyze import analyze_file
 from tredjepart.capture import CaptureError, read_capture
 from tredjepart.cli import main
-from tredjepart.pipeline import Recorder
+from tredjepart.record.api import open_recorder
+from tredjepart.record.wire import Settings
 
 
 def _captures() -> list[Path]:
@@ -24,8 +25,8 @@ def _captures() -> list[Path]:
 
 
 def test_every_shared_capture_is_read_or_rejected_clearly(tmp_path):
-    rec = Recorder.open(tmp_path / "a.sqlite", interval=0.05)
-    results = analyze_files(rec, _captures())
+    rec = open_recorder(Settings(str(tmp_path / "a.sqlite"), commit_seconds=0.05))
+    results = [analyze_file(rec, p) for p in _captures()]
     rec.close()
     failed = {r.path.name: r.error for r in results if r.error}
     assert set(failed) == {"dumpfile-010.mitm"}  # flow format 0.10: too old for mitmproxy 12, as upstream says
@@ -40,8 +41,8 @@ def test_every_shared_capture_is_read_or_rejected_clearly(tmp_path):
 
 def test_timestamps_come_from_the_capture(tmp_path):
     har = need_shared("har", "pagexray__www.nytimes.com.har")
-    rec = Recorder.open(tmp_path / "a.sqlite")
-    analyze_files(rec, [har])
+    rec = open_recorder(Settings(str(tmp_path / "a.sqlite")))
+    analyze_file(rec, har)
     rec.close()
     db = Database(tmp_path / "a.sqlite")
     (s,) = db.table("sessions").rows
@@ -56,8 +57,8 @@ def test_timestamps_come_from_the_capture(tmp_path):
 
 def test_har_multi_cookie_set_cookie_values_are_split(tmp_path):
     har = need_shared("har", "haralyzer__cnn-chrome.har")
-    rec = Recorder.open(tmp_path / "a.sqlite")
-    analyze_files(rec, [har])
+    rec = open_recorder(Settings(str(tmp_path / "a.sqlite")))
+    analyze_file(rec, har)
     rec.close()
     db = Database(tmp_path / "a.sqlite")
     per_flow = db.execute("select max(n) from (select count(*) n from cookies where direction='set' group by flow_id)")
@@ -87,8 +88,8 @@ def test_truncated_flow_file_keeps_what_was_read(tmp_path):
     cut = tmp_path / "cut.mitm"
     first_len = int(src.split(b":", 1)[0])
     cut.write_bytes(src[: len(str(first_len)) + 1 + first_len + 1 + 40])  # one whole flow, then a fragment
-    rec = Recorder.open(tmp_path / "a.sqlite")
-    (result,) = analyze_files(rec, [cut])
+    rec = open_recorder(Settings(str(tmp_path / "a.sqlite")))
+    result = analyze_file(rec, cut)
     rec.close()
     assert result.flows == 1 and result.error and "cut.mitm" in result.error
     assert Database(tmp_path / "a.sqlite").table("flows").count == 1

@@ -9,7 +9,7 @@ from tredjepart.cli.proxy import mitm_command
 def test_command_line_carries_the_options():
     cmd = mitm_command(False, port=9090, listen_host="127.0.0.1", db="a.sqlite", policy="p.yaml", session="s 1",
                        entities=("l.json",), extra=("--set", "x=1"), store_values=True)
-    assert cmd[0].endswith("mitmdump") and "mitmproxy_script.py" in cmd[2]
+    assert cmd[0].endswith("mitmdump") and "entry.py" in cmd[2]
     joined = " ".join(cmd)
     for part in ("--listen-port 9090", "--listen-host 127.0.0.1", "tredjepart_db=a.sqlite",
                  "tredjepart_policy=p.yaml", "tredjepart_entities=l.json", "tredjepart_store_values=true"):

@@ -1,6 +1,6 @@
 """The control page: only the page itself can change sessions, and what people type is escaped."""
 
-from tredjepart.control import parse_action, render_page
+from tredjepart.proxy.control import parse_action, render_page
 
 HOST = "tredjepart.proxy"
 

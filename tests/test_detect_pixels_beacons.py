@@ -18,7 +18,7 @@ PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 
 
 def seen(flow, session="s1"):
-    """Observe a flow the way the pipeline does (party by site) and read its wire signals."""
+    """Observe a flow the way the recorder does (party by site) and read its wire signals."""
     obs = observe(flow, session, KEY)
     party = "first" if obs.flow.site == FIRST else "third"
     obs.flow.party = party

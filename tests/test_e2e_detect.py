@@ -65,7 +65,7 @@ def recorded():
     from playwright.sync_api import sync_playwright
 
     from tredjepart.crawl import CHROMIUM_ARGS
-    from tredjepart.inproc import InProcessProxy
+    from tredjepart.proxy.inproc import InProcessProxy
 
     tmp = Path(tempfile.mkdtemp(prefix="tredjepart-e2e-detect-"))
     sites = Sites(ROUTES, tmp)

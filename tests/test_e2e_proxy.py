@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -65,6 +67,16 @@ def _get(opener, url, dest, *, cookie=None, referer="https://www.example-portal.
         return resp.status, resp.read()
 
 
+def control(opener, action: str, value: str, page: str | None = None) -> str:
+    """Press a button of the control page, as the device's browser does: the page first, then its form."""
+    page = page or opener.open("http://tredjepart.proxy/", timeout=20).read().decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    form = urllib.request.Request(f"http://tredjepart.proxy{action}", method="POST",
+                                  data=urllib.parse.urlencode({"value": value, "token": token}).encode(),
+                                  headers={"Origin": "http://tredjepart.proxy"})
+    return opener.open(form, timeout=20).read().decode()
+
+
 @pytest.fixture
 def world(tmp_path):
     sites = Sites(ROUTES, tmp_path)
@@ -93,12 +105,8 @@ def test_records_sessions_flows_cookies_scripts_and_findings(tmp_path, world):
         # The tester names the session and marks a step from the device's own browser.
         page = o.open("http://tredjepart.proxy/", timeout=20).read().decode()
         assert "tredjepart" in page
-        form = urllib.request.Request("http://tredjepart.proxy/session/start", data=b"value=e2e+walkthrough",
-                                      headers={"Origin": "http://tredjepart.proxy"}, method="POST")
-        o.open(form, timeout=20).read()
-        step = urllib.request.Request("http://tredjepart.proxy/step", data=b"value=start+page",
-                                      headers={"Origin": "http://tredjepart.proxy"}, method="POST")
-        o.open(step, timeout=20).read()
+        control(o, "/session/start", "e2e walkthrough", page)
+        control(o, "/step", "start page", page)
         _walkthrough(proxy)
     finally:
         assert proxy.stop() == 0, proxy.output()
@@ -187,3 +195,26 @@ def test_invalid_policy_refuses_to_start(tmp_path, world):
         assert proxy.proc.wait(30) != 0
     log = (tmp_path / "mitmdump.log").read_text()
     assert "bad.yaml:6: unknown basis 'maybe'" in log
+
+
+@pytest.mark.parametrize("process", ["true", "false"], ids=["worker", "in-process"])
+def test_control_page_shows_the_policy_the_session_is_judged_by(tmp_path, world, process):
+    """In the worker mode the first version's control page said "policy: none yet" for the whole session (and the
+    log "chosen by the first page") while the database showed the policy applied: the proxy kept a mirror of the
+    sessions that never learnt the policy. The page and the log must say what the recorder applies."""
+    policy = tmp_path / "demo.yaml"
+    policy.write_text(POLICY)
+    proxy = Mitmdump(tmp_path, world, db=tmp_path / "audit.sqlite", policy=policy,
+                     extra=("--set", f"tredjepart_process={process}"))
+    try:
+        o = proxy.opener()
+        page = control(o, "/session/start", "policy check")  # follows the redirect back to the page
+        assert "policy check" in page and "policy: Demo portal" in page, page
+        _walkthrough(proxy)
+        page = o.open("http://tredjepart.proxy/", timeout=20).read().decode()
+        assert "policy: Demo portal" in page, page
+    finally:
+        assert proxy.stop() == 0, proxy.output()
+    assert "session 'policy check' started" in proxy.output() and "policy: Demo portal" in proxy.output()
+    (session,) = Database(tmp_path / "audit.sqlite").table("sessions").rows
+    assert session["solution"] == "Demo portal"

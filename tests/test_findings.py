@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tredjepart.findings import EVIDENCE_CAP, FindingSet, finding_key, subject_of
+from tredjepart.record.findings import EVIDENCE_CAP, FindingBook, FindingSet, finding_id
 from tredjepart.records import Finding
 
 
@@ -66,9 +66,9 @@ def test_subject_separates_problems_of_one_rule_on_one_site():
     assert not fs.add(finding("f2", rule="kind-not-allowed", subject="pixel"))
     assert len(fs) == 2
     f = finding(rule="kind-not-allowed", subject="pixel")
-    assert subject_of(f) == "pixel"
-    assert finding_key(f) == ("kind-not-allowed", "t.dk", "", "pixel")
-    assert finding_key(finding()) == ("undeclared-third-party", "t.dk", "", "")
+    assert f.key == ("kind-not-allowed", "t.dk", "", "pixel")
+    assert finding().key == ("undeclared-third-party", "t.dk", "", "")
+    assert finding_id(f) != finding_id(finding(rule="kind-not-allowed", subject="sdk"))
 
 
 def test_drain_changed_returns_what_changed_since_the_last_drain():
@@ -93,3 +93,22 @@ def test_returned_findings_are_copies():
     (merged,) = fs.findings()
     assert merged.evidence == ["f1"] and merged.details["hosts"] == ["t.dk"]
     assert fs.get(finding("f9")).evidence == ["f1"]
+
+
+def test_book_hands_out_new_problems_at_once_and_repeats_once_a_second():
+    book = FindingBook()
+    assert book.add("s1", [finding("f1")]) != [] and len(book.due(force=True, now=10.0)) == 1
+    assert book.add("s1", [finding("f2")]) == []  # a repeat: more evidence, not a new problem
+    assert book.due(now=10.5) == []  # not yet
+    (again,) = book.due(now=11.1)
+    assert again.evidence == ["f1", "f2"] and again.count == 2
+    assert book.due(force=True, now=11.2) == []  # nothing changed since
+
+
+def test_book_restores_written_findings_without_writing_them_again():
+    book = FindingBook()
+    book.restore([finding("f1")])
+    assert book.due(force=True) == []
+    assert book.add("s1", [finding("f2")]) == []  # known: merged, not new
+    (merged,) = book.due(force=True)
+    assert merged.count == 2

@@ -10,7 +10,8 @@ from tredjepart.cli import main
 from tredjepart.hashing import keyed_hash
 from tredjepart.report.example import SESSION_ID, T0, build_example
 from tredjepart.report.merge import NotATredjepartDatabase, merge
-from tredjepart.store.schema import hashing_key, table_columns
+from tredjepart.store.db import read_key
+from tredjepart.store.schema import table_columns
 
 OTHER = "b" * 32
 
@@ -21,7 +22,7 @@ def inputs(tmp_path):
     da, dbb = Database(a), Database(b)
     build_example(da)
     build_example(dbb, session_id=OTHER, t0=T0 + 3600, name="Bo, Android")
-    keys = {p: (d.table("meta").get("key_id")["value"], hashing_key(d)) for p, d in ((a, da), (b, dbb))}
+    keys = {p: (d.table("meta").get("key_id")["value"], read_key(d)[0]) for p, d in ((a, da), (b, dbb))}
     da.close()
     dbb.close()
     return a, b, keys

@@ -26,13 +26,14 @@ def run(*args: str):
 
 @pytest.fixture(scope="module")
 def nytimes(tmp_path_factory):
-    from tredjepart.analyze import analyze_files
-    from tredjepart.pipeline import Recorder
+    from tredjepart.analyze import analyze_file
+    from tredjepart.record.api import open_recorder
+    from tredjepart.record.wire import Settings
 
     har = need_shared("har", "pagexray__www.nytimes.com.har")
     path = tmp_path_factory.mktemp("nyt") / "audit.sqlite"
-    rec = Recorder.open(path)
-    analyze_files(rec, [har])
+    rec = open_recorder(Settings(str(path)))
+    analyze_file(rec, har)
     rec.close()
     return path
 

@@ -1,6 +1,6 @@
 """Sessions per client, named sessions for every client, and steps."""
 
-from tredjepart.sessions import ALL_CLIENTS, SessionTracker
+from tredjepart.record.sessions import ALL_CLIENTS, SessionTracker
 
 
 def test_each_client_gets_its_own_session():

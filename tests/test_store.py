@@ -9,8 +9,9 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from tredjepart.store.schema import MIGRATIONS, hashing_key, migrate, table_columns
-from tredjepart.store.writer import Op, Writer, open_database
+from tredjepart.store.db import read_key
+from tredjepart.store.schema import MIGRATIONS, migrate, table_columns
+from tredjepart.store import Op, Writer, open_database
 
 
 def test_schema_tables_are_strict_with_foreign_keys():
@@ -27,9 +28,9 @@ def test_schema_tables_are_strict_with_foreign_keys():
 def test_migrate_is_idempotent_and_key_is_stable():
     db = Database(memory=True)
     migrate(db)
-    key = hashing_key(db)
+    key = read_key(db)[0]
     migrate(db)
-    assert hashing_key(db) == key and len(key) == 32
+    assert read_key(db)[0] == key and len(key) == 32
     assert [m.name for m in MIGRATIONS.applied(db)] == [m.name for m in MIGRATIONS._migrations]
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tredjepart.entities import Entity
-from tredjepart.findings import FindingSet
+from tredjepart.record.findings import FindingSet
 from tredjepart.records import FlowRecord
 from tredjepart.sites import site_of
-from tredjepart.transfers import transfer_finding
+from tredjepart.detect.transfers import transfer_finding
 
 GOOGLE = Entity("Google LLC", parent="Alphabet Inc.", country="US", categories=("analytics", "advertising"))
 

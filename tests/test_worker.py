@@ -8,14 +8,17 @@ import pickle
 import time
 
 from conftest import need_shared
+import pytest
+from sqlite_utils import Database
+
 from tredjepart.capture import read_capture
 from tredjepart.observe import observe
 from tredjepart.policy import load_policies
-from tredjepart.remote import RemoteRecorder
-from tredjepart.snapshot import rebuild, snapshot
-from tredjepart.worker import Settings
+from tredjepart.record.api import open_recorder
+from tredjepart.record.wire import Settings, rebuild, snapshot
 
 KEY = b"k" * 32
+SOLUTION = "Eksempelportalen"
 
 
 def test_rebuilt_flows_observe_identically():
@@ -30,28 +33,48 @@ def test_rebuilt_flows_observe_identically():
         assert [s.sha256 for s in a.scripts] == [s.sha256 for s in b.scripts]
 
 
-def test_worker_records_and_marks(tmp_path, flow_factory):
-    marked, findings = {}, []
-    rec = RemoteRecorder(
-        Settings(str(tmp_path / "w.sqlite"), load_policies("policies/example-portal.yaml"), cnames=False),
-        on_uncovered=lambda f, reason: marked.setdefault(f.id, reason),
-        on_finding=lambda sev, rule, msg: findings.append(rule),
-    )
-    session = rec.start_session("worker test")
+class Heard:
+    """A listener that keeps what the recorder said."""
+
+    def __init__(self) -> None:
+        self.verdicts, self.findings, self.sessions, self.statuses = {}, [], [], []
+
+    def on_verdict(self, flow, covered, reason):
+        self.verdicts[flow.id] = (covered, reason)
+
+    def on_finding(self, finding):
+        self.findings.append(finding.rule)
+
+    def on_session(self, view):
+        self.sessions.append(view)
+
+    def on_status(self, status):
+        self.statuses.append(status)
+
+
+@pytest.mark.parametrize("process", [True, False], ids=["worker", "in-thread"])
+def test_both_transports_record_mark_and_report_sessions_alike(tmp_path, flow_factory, process):
+    heard = Heard()
+    rec = open_recorder(Settings(str(tmp_path / "w.sqlite"), load_policies("policies/example-portal.yaml")), heard,
+                        process=process)
+    session_id = rec.start_session("worker test")
     page = flow_factory("https://www.example-portal.dk/", req_headers={"Sec-Fetch-Dest": "document"})
     tracker = flow_factory("https://pixel.tracker-demo.com/p.gif", req_headers={"Sec-Fetch-Dest": "image"})
     for f in (page, tracker):
         rec.record(f)
     assert rec.flush()
     deadline = time.monotonic() + 10
-    while tracker.id not in marked and time.monotonic() < deadline:
-        rec.poll()
+    while tracker.id not in heard.verdicts and time.monotonic() < deadline:
+        if process:
+            rec.poll()
         time.sleep(0.05)
-    rec.close()
-    assert set(marked) == {tracker.id} and "tracker-demo.com" in marked[tracker.id]
-    assert "undeclared-third-party" in findings
-    from sqlite_utils import Database
-
+    view = rec.session_of("192.0.2.10")
+    assert (view.id, view.name, view.solution) == (session_id, "worker test", SOLUTION)
+    status = rec.close()
+    assert set(heard.verdicts) == {tracker.id} and heard.verdicts[tracker.id][0] is False
+    assert "tracker-demo.com" in heard.verdicts[tracker.id][1]
+    assert "undeclared-third-party" in heard.findings
+    assert heard.sessions[-1].ended is not None and heard.sessions[-1].counts["flows"] == 2
     db = Database(tmp_path / "w.sqlite")
-    assert [r["id"] for r in db.table("sessions").rows] == [session.id]  # the proxy's and the worker's id agree
-    assert db.table("flows").count == 2 and rec.written > 0
+    assert [r["id"] for r in db.table("sessions").rows] == [session_id]  # the proxy's and the worker's id agree
+    assert db.table("flows").count == 2 and status.written > 0 and status.failed is None

@@ -4,12 +4,12 @@ timed by the capture's own timestamps."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tredjepart.capture import CaptureError, read_capture
-from tredjepart.pipeline import Recorder
+from tredjepart.record.api import Recorder
 
 logger = logging.getLogger(__name__)
 
@@ -28,20 +28,20 @@ def analyze_file(recorder: Recorder, path: str | Path, session_name: str | None 
     """Record one capture as one session; a read error keeps the flows read before it."""
     path = Path(path)
     result = FileResult(path)
-    session = None
+    session_id = None
     last = None
     try:
         for flow in read_capture(path, result.skipped):
             when = flow.request.timestamp_start
-            if session is None:
-                session = recorder.start_session(session_name or path.name, when=when,
-                                                 source=f"capture:{path.name}")
-                result.session_id = session.id
+            if session_id is None:
+                session_id = recorder.start_session(session_name or path.name, when=when,
+                                                    source=f"capture:{path.name}")
+                result.session_id = session_id
             try:
-                recorder.record(flow, source=session.source)
+                recorder.record(flow)
             except Exception as e:  # noqa: BLE001 - one odd flow must not lose the rest of the capture
                 logger.warning("%s: flow %d (%s) could not be analysed: %s", path, result.flows + 1,
-                               flow.request.pretty_url[:120], e)
+                               flow.request.pretty_url.split("?", 1)[0][:120], e)
             result.flows += 1
             last = max(last or when, flow.response.timestamp_end if flow.response and
                        flow.response.timestamp_end else when)
@@ -49,12 +49,6 @@ def analyze_file(recorder: Recorder, path: str | Path, session_name: str | None 
                 on_flow()
     except CaptureError as e:
         result.error = str(e)
-    if session is not None:
+    if session_id is not None:
         recorder.end_session(when=last)
     return result
-
-
-def analyze_files(recorder: Recorder, paths: Sequence[str | Path], session_name: str | None = None,
-                  on_flow: Callable[[], None] | None = None) -> list[FileResult]:
-    """Every file in turn; each becomes its own session (named ``session_name``, else the file name)."""
-    return [analyze_file(recorder, p, session_name, on_flow) for p in paths]

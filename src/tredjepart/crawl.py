@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from tredjepart.inproc import InProcessProxy
+from tredjepart.proxy.inproc import InProcessProxy
 from tredjepart.sites import site_of
 
 logger = logging.getLogger(__name__)
@@ -91,8 +91,7 @@ def crawl(urls: list[str], *, db: str, policy: str | None = None, pages: int = 5
     with tempfile.TemporaryDirectory(prefix="tredjepart-crawl-") as tmp, \
             InProcessProxy(db=db, policy=policy, entities=entities, resolve=resolve, confdir=tmp) as proxy:
         rec = proxy.auditor.recorder
-        started = proxy.call(rec.start_session, session or f"crawl {urls[0]}")
-        result.session_id = started.id
+        result.session_id = proxy.call(rec.start_session, session or f"crawl {urls[0]}")
         proxy.call(rec.mark_step, "before consent")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS,

@@ -133,9 +133,10 @@ class Finding:
     details: dict = field(default_factory=dict)
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """What makes two findings the same problem within a session."""
-        return (self.rule, self.site, self.host or "")
+    def key(self) -> tuple[str, str, str, str]:
+        """What makes two findings the same problem within a session: (rule, site, host, subject). The subject
+        (``details["subject"]``) tells apart problems of one rule on one site (rules.py)."""
+        return (self.rule, self.site, self.host or "", self.details.get("subject") or "")
 
 
 @dataclass(slots=True)

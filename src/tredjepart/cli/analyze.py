@@ -11,19 +11,19 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
-from tredjepart.analyze import analyze_files
-from tredjepart.pipeline import Recorder
+from tredjepart.analyze import analyze_file
+from tredjepart.record.api import Recorder, open_recorder
+from tredjepart.record.wire import Settings
 
 _CAPTURES = click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False))
 
 
 def _recorder(db: str | Path, policy: str | None, entities: tuple[str, ...]) -> Recorder:
-    from tredjepart.entities import load_entities
     from tredjepart.policy import load_policies
 
     try:
         policies = load_policies(policy) if policy else []
-        return Recorder.open(db, policies=policies, entities=load_entities(list(entities)), interval=0.2)
+        return open_recorder(Settings(str(db), policies, list(entities), commit_seconds=0.2))
     except ValueError as e:
         raise BadInput(str(e)) from e
 
@@ -39,7 +39,7 @@ def _run(recorder: Recorder, captures, session) -> list:
                             item_show_func=lambda p: str(p or "")[-40:]) if show else contextlib.nullcontext(captures)
     with bar as files:
         for path in files:
-            results.extend(analyze_files(recorder, [path], session))
+            results.append(analyze_file(recorder, path, session))
     recorder.close()
     for r in results:
         if r.error:
@@ -49,11 +49,11 @@ def _run(recorder: Recorder, captures, session) -> list:
 
 def _incomplete(recorder: Recorder) -> str | None:
     """Why the recording is not complete (records the database refused or could not take), or None."""
-    writer = recorder.writer
-    if writer.failed:
-        return f"the database could not be written ({writer.failed}); the evidence is incomplete"
-    if writer.refused:
-        return (f"{writer.refused} record(s) could not be stored (set aside in {writer.fallback_path}); "
+    status = recorder.status()
+    if status.failed:
+        return f"the database could not be written ({status.failed}); the evidence is incomplete"
+    if status.refused:
+        return (f"{status.refused} record(s) could not be stored (set aside in {status.fallback_path}); "
                 "the evidence is incomplete")
     return None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-import tredjepart.mitmproxy_script as entry
+import tredjepart.proxy.entry as entry
 
 
 def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, policy: str | None,

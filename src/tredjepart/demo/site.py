@@ -89,7 +89,7 @@ def routes() -> dict[tuple[str, str], tuple[int, list[tuple[str, str]], bytes]]:
 def host_handler(lookup, on_request=None, close: bool = True) -> type[BaseHTTPRequestHandler]:
     """A request handler that answers for many host names: ``lookup(host, path)`` gives (status, headers, body).
 
-    ``close``: end each connection after its response (see inproc.Resolve for why mapped servers should).
+    ``close``: end each connection after its response (see proxy.inproc.Resolve for why mapped servers should).
     ``on_request(host, path, headers)`` sees every request (tests record them).
     """
 

@@ -3,7 +3,7 @@ fingerprinting scripts, ETag and bounce tracking, and the blind spots the proxy 
 
 Each detector is a pure function over plain records (records.Observation) and wire facts (observe.signals.Signals),
 in its own module; docs/detectors.md gives every rule, its evidence and its known false positives and negatives.
-``Detectors`` keeps the per-session state some of them need (detect.state) and is what the recording pipeline
+``Detectors`` keeps the per-session state some of them need (detect.state) and is what the recorder (record.recorder)
 calls: ``on_flow`` for each flow (after its party is known), ``on_tls_failed`` from mitmproxy's
 ``tls_failed_client`` hook, ``end_session`` when a session ends.
 """
@@ -19,7 +19,7 @@ from tredjepart.detect.fingerprint import detect_fingerprinting
 from tredjepart.detect.identifiers import detect_identifier_cookies
 from tredjepart.detect.idsync import detect_id_sync
 from tredjepart.detect.jscookies import detect_js_cookies
-from tredjepart.detect.model import KINDS, RULES, BlindSpot, Detection
+from tredjepart.detect.model import KINDS, BlindSpot, Detection
 from tredjepart.detect.pixels import detect_pixel
 from tredjepart.detect.state import MAX_ENTRIES, ScriptSeen, SessionState
 from tredjepart.detect.storage import detect_bounce, detect_etag, issued_etag, redirect_to_remember
@@ -27,7 +27,7 @@ from tredjepart.records import Finding, Observation
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KINDS", "RULES", "BlindSpot", "Detection", "Detectors", "FlowDetections"]
+__all__ = ["KINDS", "BlindSpot", "Detection", "Detectors", "FlowDetections"]
 
 
 class FlowDetections(NamedTuple):

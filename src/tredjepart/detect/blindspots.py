@@ -13,7 +13,9 @@ HTTP proxy does not carry; browsers fall back to TCP through the proxy, apps may
 
 from __future__ import annotations
 
-from tredjepart.detect.model import RULES, BlindSpot, stable_id
+from tredjepart.detect.model import BlindSpot
+from tredjepart.ids import record_id
+from tredjepart.rules import new_finding
 from tredjepart.records import Finding
 from tredjepart.sites import normalize_host, site_of
 
@@ -57,7 +59,7 @@ def blind_spot(session_id: str | None, host: str | None, client: str | None, err
     host = normalize_host(host or "") or "unknown"
     client = client or "unknown"
     spot = BlindSpot(
-        id=stable_id(session_id or "", "blind-spot", host, client),
+        id=record_id(session_id or "", "blind-spot", host, client),
         session_id=session_id,
         host=host,
         client=client,
@@ -70,18 +72,9 @@ def blind_spot(session_id: str | None, host: str | None, client: str | None, err
         f"not be inspected, so whatever it sent there (cookies, identifiers, analytics) is a blind spot of this "
         f"audit. Check the app's certificate pinning, or test {host} another way."
     )
-    found = Finding(
-        rule="uninspectable-host",
-        severity=RULES["uninspectable-host"],
-        site=site_of(host),
-        host=host,
-        message=message,
-        evidence=[],
-        session_id=session_id,
-        first_seen=when,
-        last_seen=when,
-        details={"reason": reason, "clients": [client], "error": spot.error, "blind_spot_id": spot.id},
-    )
+    found = new_finding("uninspectable-host", site=site_of(host), message=message, host=host,
+                        session_id=session_id, when=when,
+                        details={"reason": reason, "clients": [client], "error": spot.error, "blind_spot_id": spot.id})
     return spot, found
 
 

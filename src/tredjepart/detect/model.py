@@ -4,25 +4,15 @@ could not look into. Field names are the column names of the ``detections`` and 
 
 from __future__ import annotations
 
-from tredjepart.ids import record_id
-
 from dataclasses import dataclass, field
 
+from tredjepart.ids import record_id
 from tredjepart.records import Finding, FlowRecord
+from tredjepart.rules import new_finding
 
 # Detection kinds (detections.kind).
 KINDS = ("pixel", "beacon", "js_cookie", "stale_cookie", "identifier_cookie", "id_sync", "fingerprinting",
          "etag", "bounce")
-
-# Finding rule id -> severity. Part of the report format, like policy.judge.RULES (docs/detectors.md).
-RULES = {
-    "identifier-cookie": "warning",
-    "id-sync": "warning",
-    "fingerprinting-script": "warning",
-    "uninspectable-host": "warning",
-    "etag-tracking": "warning",
-    "bounce-tracking": "warning",
-}
 
 
 @dataclass(slots=True)
@@ -55,14 +45,10 @@ class BlindSpot:
     count: int = 1
 
 
-def stable_id(*parts: str) -> str:
-    return record_id(*parts)
-
-
 def detection(flow: FlowRecord, kind: str, signal: str, evidence: dict, *, subject: str = "") -> Detection:
     """A Detection for ``flow``; its id is stable for (session, flow, kind, subject)."""
     return Detection(
-        id=stable_id(flow.session_id or "", flow.id, "detect", kind, subject or signal),
+        id=record_id(flow.session_id or "", flow.id, "detect", kind, subject or signal),
         session_id=flow.session_id,
         flow_id=flow.id,
         kind=kind,
@@ -77,18 +63,9 @@ def detection(flow: FlowRecord, kind: str, signal: str, evidence: dict, *, subje
 
 def finding(flow: FlowRecord, rule: str, message: str, subject: str, *, evidence: list[str] | None = None,
             site: str | None = None, host: str | None = None, **details) -> Finding:
-    """A Finding of one of RULES about ``flow``; ``subject`` tells apart problems of one rule on one site."""
-    details["subject"] = subject
+    """A Finding of a detector's rule (rules.RULES) about ``flow``; ``subject`` tells apart problems of one rule on
+    one site."""
     details.setdefault("hosts", [flow.host])
-    return Finding(
-        rule=rule,
-        severity=RULES[rule],
-        site=site or flow.site,
-        host=host,
-        message=message,
-        evidence=list(evidence) if evidence else [flow.id],
-        session_id=flow.session_id,
-        first_seen=flow.started,
-        last_seen=flow.started,
-        details=details,
-    )
+    return new_finding(rule, site=site or flow.site, message=message, host=host, subject=subject,
+                       evidence=list(evidence) if evidence else [flow.id], session_id=flow.session_id,
+                       when=flow.started, details=details)

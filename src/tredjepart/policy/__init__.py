@@ -10,7 +10,7 @@ docs/policy.md is the reference for the format and the rules.
 
 from __future__ import annotations
 
-from tredjepart.policy.judge import NO_VERDICT, RULES, Verdict, judge_flow
+from tredjepart.policy.judge import NO_VERDICT, Verdict, judge_flow
 from tredjepart.policy.load import (
     check_policies,
     check_policy,
@@ -27,7 +27,6 @@ from tredjepart.policy.parse import parse_policy
 __all__ = [
     "BASES",
     "NO_VERDICT",
-    "RULES",
     "Agreement",
     "OptOut",
     "Policy",

@@ -1,7 +1,7 @@
 """Judging one third-party flow against a policy: its verdict and the findings it raises.
 
-Pure functions over records; the rule ids and severities below are part of the public report format
-(docs/policy.md, "Rules").
+Pure functions over records; the rule ids and severities (rules.RULES, those raised by "policy") are part of the
+public report format (docs/policy.md, "Rules").
 """
 
 from __future__ import annotations
@@ -12,17 +12,9 @@ from datetime import UTC, date, datetime
 
 from tredjepart.policy.model import Policy, ThirdParty
 from tredjepart.records import CookieRecord, Finding, FlowRecord
+from tredjepart.rules import new_finding
 
 logger = logging.getLogger(__name__)
-
-# rule id -> severity
-RULES = {
-    "undeclared-third-party": "error",
-    "kind-not-allowed": "error",
-    "agreement-expired": "error",
-    "opt-out-unverified": "warning",
-    "necessary-but-tracking": "warning",
-}
 
 YEAR_SECONDS = 365 * 86400
 VERIFY_MAX_DAYS = 365
@@ -169,11 +161,8 @@ def _finding(flow: FlowRecord, rule: str, message: str, shown: set[str], party: 
     details.update(hosts=[flow.host], kinds=sorted(shown))
     if party is not None:
         details.update(party=party.name, basis=party.basis)
-    if subject is not None:
-        details["subject"] = subject
-    return Finding(rule=rule, severity=RULES[rule], site=flow.site, message=message, host=None,
-                   evidence=[flow.id], session_id=flow.session_id, first_seen=flow.started,
-                   last_seen=flow.started, details=details)
+    return new_finding(rule, site=flow.site, message=message, subject=subject or "", evidence=[flow.id],
+                       session_id=flow.session_id, when=flow.started, details=details)
 
 
 def flow_date(flow: FlowRecord) -> date:

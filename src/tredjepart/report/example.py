@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 
 from tredjepart.hashing import entropy, key_id, keyed_hash
-from tredjepart.store.schema import hashing_key, migrate
+from tredjepart.store.db import read_key
+from tredjepart.store.schema import migrate
 
 T0 = 1762160400.0  # 2025-11-03 09:00:00 UTC (10:00 in Copenhagen)
 SESSION_ID = "5e55a0e1c0de4d0b8a11f00dbeefcafe"
@@ -132,7 +133,7 @@ def build_example(db: Database, session_id: str = SESSION_ID, t0: float = T0, na
         fixed = hashlib.sha256(b"tredjepart example key (public, never use for a real audit)").digest()
         db.table("meta").upsert_all([{"key": "hmac_key", "value": fixed.hex()},
                                      {"key": "key_id", "value": key_id(fixed)}], pk="key")
-    key = hashing_key(db)
+    key, _ = read_key(db)
     kid = db.table("meta").get("key_id")["value"]
     db.table("sessions").insert({
         "id": session_id, "name": name or "Ansøg om boligstøtte, Firefox", "client": "192.0.2.10", "device": UA,

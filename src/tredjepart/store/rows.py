@@ -39,8 +39,7 @@ def finding_row(f: Finding, finding_id: str) -> dict:
 
 
 def session_row(s, key_id: str) -> dict:
-    """A sessions.Session as a row; what the policy says about it comes from ``s.meta``."""
-    first_party = s.meta.get("first_party") or ([s.first_site] if s.first_site else [])
+    """A record.sessions.Session as a row; what the policy says about it comes from its policy."""
     return {
         "id": s.id,
         "name": s.name,
@@ -49,9 +48,9 @@ def session_row(s, key_id: str) -> dict:
         "source": s.source,
         "started": s.started,
         "ended": s.ended,
-        "policy_file": s.meta.get("policy_file"),
-        "solution": s.meta.get("solution"),
-        "owner": s.meta.get("owner"),
-        "first_party": json.dumps(list(first_party)),
+        "policy_file": s.policy_file,
+        "solution": s.solution,
+        "owner": s.owner,
+        "first_party": json.dumps(s.first_party),
         "key_id": key_id,
     }

@@ -181,10 +181,6 @@ def migrate(db: Database) -> None:
         )
 
 
-def hashing_key(db: Database) -> bytes:
-    return bytes.fromhex(db.table("meta").get("hmac_key")["value"])
-
-
 def table_columns(db: Database) -> dict[str, list[str]]:
     """Every table (not views or sqlite-utils' own) and its columns, in order."""
     return {

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tredjepart.store.schema import migrate
+from tredjepart.store.db import fallback_path, open_database
 from tredjepart.store.storable import storable_row
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class Writer:
 
     @property
     def fallback_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".unsaved.jsonl")
+        return fallback_path(self.path)
 
     def put(self, op: Op | list[Op]) -> None:
         """Queue one operation or a list of them (one flow's records); never blocks."""
@@ -229,19 +229,3 @@ def _insert_sql(table: str, columns: tuple[str, ...], replace: bool, rows: int) 
     cols = ", ".join(f'"{c}"' for c in columns)
     one = "(" + ", ".join("?" * len(columns)) + ")"
     return f'{verb} INTO "{table}" ({cols}) VALUES {", ".join([one] * rows)}'
-
-
-def open_database(path: str | Path) -> Database:
-    """Open (creating and migrating) a tredjepart database in WAL mode."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise ValueError(f"{path}: folder {path.parent} does not exist")
-    try:
-        db = Database(path)
-        db.enable_wal()
-        db.execute("PRAGMA busy_timeout = 5000")
-        db.execute("PRAGMA synchronous = NORMAL")
-        migrate(db)
-    except Exception as e:
-        raise ValueError(f"{path}: cannot open as a tredjepart database: {e}") from e
-    return db

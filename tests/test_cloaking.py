@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from tredjepart import cname
-from tredjepart.cname import CnameResolver, cloaking_finding, detect_cloaking, judge_view
+from tredjepart.detect.cloaking import detect_cloaking, judge_view
+from tredjepart.record import dns
+from tredjepart.record.dns import CnameResolver
 from tredjepart.entities import Entities, Entity, Layer, load_entities
 from tredjepart.policy.judge import judge_flow
 from tredjepart.policy.model import Policy, ThirdParty
@@ -28,6 +29,11 @@ def flow(host: str, party: str = "first", flow_id: str = "f1") -> FlowRecord:
         scheme="https", host=host, port=443, path="/b/ss", query_names=(), site=site_of(host), kind="image",
         client="browser", party=party, session_id="s1",
     )
+
+
+def cloaking_finding(rec, canonical, entities, first_owner=None):
+    found = detect_cloaking(rec, canonical, entities, first_owner)
+    return found.finding if found else None
 
 
 # --- the verdict ----------------------------------------------------------------------------------------------
@@ -117,7 +123,7 @@ def test_judge_view_matches_the_target_against_the_policy(entities):
     view = judge_view(rec, cloak, by_alias)
     assert view.host == "metrics.portal.dk"
     assert judge_flow(view, {"image"}, by_alias)[0].party_name == "Adobe via alias"
-    rec.site = cloak.site  # as the pipeline attributes it: nothing left to change
+    rec.site = cloak.site  # as the recorder attributes it: nothing left to change
     assert judge_view(rec, cloak, by_alias) is rec
 
 
@@ -235,5 +241,5 @@ def test_system_canonical_reads_getaddrinfo(monkeypatch):
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "portal.sc.omtrdc.net", ("192.0.2.7", 0)),
                 (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::7", 0, 0, 0))]
 
-    monkeypatch.setattr(cname.socket, "getaddrinfo", fake_getaddrinfo)
-    assert cname.system_canonical("metrics.portal.dk") == "portal.sc.omtrdc.net"
+    monkeypatch.setattr(dns.socket, "getaddrinfo", fake_getaddrinfo)
+    assert dns.system_canonical("metrics.portal.dk") == "portal.sc.omtrdc.net"

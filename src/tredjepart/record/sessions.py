@@ -6,7 +6,9 @@ control page): one started from a command or the option applies to every client 
 started from the control page applies to the device that opened the page. Ending a session makes the next flow
 of that client start a fresh unnamed one.
 
-Plain state, no mitmproxy: the addon calls these methods and stores what they return.
+Session truth lives here, in the recorder (in the worker process when recording runs there). What the proxy shows
+(the control page, log lines, the terminal) is a ``SessionView`` the recorder reports back whenever a session
+changes: a copy of the truth, never a second tracker that could drift from it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from tredjepart.policy import Policy
+
 ALL_CLIENTS = "*"
+STEP_LABELS_KEPT = 50  # the labels a session keeps for its view (the steps table has them all)
 
 
 @dataclass(slots=True)
@@ -35,9 +40,51 @@ class Session:
     ended: float | None = None
     device: str | None = None  # User-Agent of its first flow
     policy_name: str | None = None  # a policy named when the session was started
+    policy: Policy | None = None  # the policy it is judged by (named, the only one, or chosen by the first page)
     first_site: str | None = None  # site of its first top-level document (or first flow, for apps)
+    first_host: str | None = None  # host of that document
     step: Step | None = None
-    meta: dict = field(default_factory=dict)  # solution, owner, policy_file, first_party, set by the addon
+    step_labels: list[str] = field(default_factory=list)  # the latest labels, for the view
+    counts: dict[str, int] = field(default_factory=dict)  # flows, third_party, uncovered, findings
+
+    @property
+    def solution(self) -> str | None:
+        return self.policy.solution if self.policy else None
+
+    @property
+    def owner(self) -> str | None:
+        return self.policy.owner if self.policy else None
+
+    @property
+    def policy_file(self) -> str | None:
+        return str(self.policy.path) if self.policy and self.policy.path else None
+
+    @property
+    def first_party(self) -> list[str]:
+        """The solution's own sites: the policy's, else the site of the first page."""
+        if self.policy is not None:
+            return list(self.policy.first_party)
+        return [self.first_site] if self.first_site else []
+
+    def view(self) -> "SessionView":
+        return SessionView(self.id, self.name, self.client, self.started, self.ended, self.solution,
+                           self.policy_file, self.first_site, tuple(self.step_labels), dict(self.counts))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    """What the proxy may know of a session: plain values, sent back from the recorder when the session changes."""
+
+    id: str
+    name: str | None
+    client: str
+    started: float
+    ended: float | None
+    solution: str | None  # the policy's solution; None while no policy applies (yet)
+    policy_file: str | None
+    first_site: str | None
+    steps: tuple[str, ...]  # step labels, oldest first (the latest STEP_LABELS_KEPT)
+    counts: dict[str, int]
 
 
 class SessionTracker:
@@ -46,6 +93,13 @@ class SessionTracker:
 
     def active(self) -> list[Session]:
         return list(self._by_client.values())
+
+    def adopt(self, session: Session) -> None:
+        """Make ``session`` (resumed from the database) the active one of its client."""
+        self._by_client[session.client] = session
+
+    def by_id(self, session_id: str) -> Session | None:
+        return next((s for s in self._by_client.values() if s.id == session_id), None)
 
     def current(self, client: str | None) -> Session | None:
         return self._by_client.get(ALL_CLIENTS) or (self._by_client.get(client) if client else None)
@@ -106,5 +160,7 @@ class SessionTracker:
         steps = []
         for session in sessions:
             session.step = Step(id=uuid.uuid4().hex, session_id=session.id, label=label, started=when)
+            session.step_labels.append(label)
+            del session.step_labels[:-STEP_LABELS_KEPT]
             steps.append(session.step)
         return steps, started

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from mitmproxy import options
 from mitmproxy.tools.dump import DumpMaster
 
-from tredjepart.addon import Auditor
+from tredjepart.proxy.addon import Auditor
 
 logger = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ import logging
 
 from tredjepart.entities.model import Entity, is_eu_eea
 from tredjepart.records import Finding, FlowRecord
+from tredjepart.rules import new_finding
 
 logger = logging.getLogger(__name__)
 
 RULE = "third-country-transfer"
-SEVERITY = "info"
 
 
 def transfer_finding(flow: FlowRecord, entity: Entity | None) -> Finding | None:
@@ -28,7 +28,7 @@ def transfer_finding(flow: FlowRecord, entity: Entity | None) -> Finding | None:
     outside the EU/EEA, or None.
 
     The finding has no site and no host: its subject is the owner, so a session has one per owner however many
-    of its sites are met; ``details["sites"]`` and ``details["hosts"]`` collect them (findings.FindingSet unions
+    of its sites are met; ``details["sites"]`` and ``details["hosts"]`` collect them (record.findings unions
     list-valued details).
     """
     if flow.party != "third" or entity is None:
@@ -44,7 +44,6 @@ def transfer_finding(flow: FlowRecord, entity: Entity | None) -> Finding | None:
     details = {"subject": entity.name, "country": country, "sites": [flow.site], "hosts": [flow.host]}
     if entity.parent:
         details["parent"] = entity.parent
-    return Finding(rule=RULE, severity=SEVERITY, site="", message=message, host=None, evidence=[flow.id],
-                   session_id=flow.session_id, first_seen=flow.started, last_seen=flow.started,
-                   details=details)
+    return new_finding(RULE, site="", message=message, evidence=[flow.id], session_id=flow.session_id,
+                       when=flow.started, details=details)
 

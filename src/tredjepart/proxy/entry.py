@@ -1,5 +1,5 @@
 """The entry script `tredjepart proxy` hands to mitmdump/mitmweb (same as addons/audit.py, but installed)."""
 
-from tredjepart.addon import Auditor
+from tredjepart.proxy.addon import Auditor
 
 addons = [Auditor()]

@@ -1,38 +1,31 @@
-"""Merging findings: one finding per problem per session, however often the problem is met.
+"""Finding bookkeeping: one finding per problem per session, however often the problem is met, and what changed.
 
 A repeat adds its flow ids to ``evidence`` (at most ``EVIDENCE_CAP`` ids are kept; ``count`` counts every
 occurrence), widens ``first_seen``/``last_seen`` and unions the list-valued ``details`` (hosts, kinds). The first
-occurrence's message is kept.
+occurrence's message is kept. The identity of a finding is its session and ``Finding.key`` (rule, site, host,
+subject; see rules.py).
 
-The identity of a finding is ``finding_key``: the session, the rule, the site, the host and a *subject*. The
-subject tells apart problems of one rule on one site, such as two kinds a party may not show
-(``kind-not-allowed`` for "pixel" and for "sdk"); it is read from ``Finding.subject`` when records grow that
-field, else from ``details["subject"]``.
+``FindingBook`` is what the recorder keeps: it merges, says which findings are new (the proxy logs those), and hands
+out the changed ones to write: a new problem at once, more evidence for known ones at most once a second and when
+a session ends. It writes nothing itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
+import time
 
+from tredjepart.ids import record_id
 from tredjepart.records import Finding
-
-logger = logging.getLogger(__name__)
 
 EVIDENCE_CAP = 200
 DETAIL_LIST_CAP = 50
-
-FindingKey = tuple[str, str, str, str]
-
-
-def subject_of(finding: Finding) -> str:
-    """The finding's subject ("" when it has none)."""
-    return getattr(finding, "subject", None) or finding.details.get("subject") or ""
+REPEAT_SECONDS = 1.0  # more evidence for known findings is handed out at most this often
 
 
-def finding_key(finding: Finding) -> FindingKey:
-    """What makes two findings the same problem within a session: (rule, site, host, subject)."""
-    return (*finding.key[:3], subject_of(finding))
+def finding_id(f: Finding) -> str:
+    """The finding's stable id: its session and identity."""
+    return record_id(f.session_id or "", *f.key)
 
 
 class FindingSet:
@@ -46,7 +39,7 @@ class FindingSet:
 
     def add(self, finding: Finding) -> bool:
         """Merge ``finding`` in; True when it is a problem this session had not met before."""
-        key = (finding.session_id or "", *finding_key(finding))
+        key = (finding.session_id or "", *finding.key)
         self._changed[key] = None
         known = self._findings.get(key)
         if known is None:
@@ -90,10 +83,14 @@ class FindingSet:
 
     def get(self, finding: Finding) -> Finding | None:
         """The merged finding that ``finding`` belongs to, if any (the live object: do not change it)."""
-        return self._findings.get((finding.session_id or "", *finding_key(finding)))
+        return self._findings.get((finding.session_id or "", *finding.key))
 
     def __len__(self) -> int:
         return len(self._findings)
+
+    def count(self, session_id: str) -> int:
+        """How many distinct problems ``session_id`` has met."""
+        return sum(1 for key in self._findings if key[0] == session_id)
 
     def __iter__(self):
         return iter(self.findings())
@@ -113,3 +110,38 @@ def _min(a: float | None, b: float | None) -> float | None:
 
 def _max(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else max(a, b)
+
+
+class FindingBook:
+    """The merged findings of the sessions a recorder runs, and which of them are due to be written."""
+
+    def __init__(self) -> None:
+        self.findings = FindingSet()
+        self._changed = False  # whether findings changed since they were last handed out
+        self._handed_out = 0.0
+
+    def add(self, session_id: str, found: list[Finding]) -> list[Finding]:
+        """Merge ``found`` into the session's findings; returns the problems the session had not met before."""
+        new = []
+        for f in found:
+            f.session_id = session_id
+            if self.findings.add(f):
+                new.append(f)
+        self._changed = self._changed or bool(found)
+        return new
+
+    def restore(self, findings: list[Finding]) -> None:
+        """Take back findings already written (a resumed session): merged into, not written again as they are."""
+        for f in findings:
+            self.findings.add(f)
+        self.findings.drain_changed()
+
+    def due(self, *, force: bool = False, now: float | None = None) -> list[Finding]:
+        """The changed findings to write: all of them when ``force`` (a new problem, a session's end, closing) or
+        when a second has passed since the last hand-out; else none."""
+        now = time.monotonic() if now is None else now
+        if not self._changed or not (force or now - self._handed_out >= REPEAT_SECONDS):
+            return []
+        self._changed = False
+        self._handed_out = now
+        return self.findings.drain_changed()

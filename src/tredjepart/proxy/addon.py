@@ -1,0 +1,243 @@
+"""The mitmproxy addon: options, commands and hooks, thin wiring around the recorder (record.api).
+
+Load it with ``mitmdump -s addons/audit.py`` (or mitmweb), or run ``tredjepart proxy``. It talks to the recorder
+interface and the policy loader and to nothing lower: what the recorder learns (verdicts, findings, sessions,
+trouble) comes back through the listener methods below, which mark flows for mitmweb and write log lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import secrets
+from mitmproxy import command, ctx, exceptions, http, tls
+from mitmproxy.hooks import UpdateHook
+from mitmproxy.utils import asyncio_utils
+
+from tredjepart.policy import load_policies
+from tredjepart.proxy import control
+from tredjepart.proxy.options import add_options
+from tredjepart.record.api import Recorder, Status, check_owner_lists, open_recorder
+from tredjepart.record.wire import Settings
+
+logger = logging.getLogger(__name__)
+
+MARK = ":warning:"
+RECORDING_OPTIONS = {"tredjepart_db", "tredjepart_store_values", "tredjepart_background_hosts",
+                     "tredjepart_cnames", "tredjepart_process", "tredjepart_entities"}
+
+
+class Auditor:
+    def __init__(self) -> None:
+        self.recorder: Recorder | None = None
+        self._policies: list = []
+        self._control_host = control.DEFAULT_HOST
+        self._token = secrets.token_urlsafe(24)  # the control page's token for this run
+        self._task: asyncio.Task | None = None
+        self._ui = False  # whether a UI (mitmweb, mitmproxy's console) shows flows and must hear of late marks
+        self._named: dict[str, str | None] = {}  # session id -> the solution last logged for it
+        self._recording = None  # the flow being handed to the recorder (a verdict for it is not late)
+
+    def load(self, loader) -> None:
+        add_options(loader)
+
+    def configure(self, updated: set[str]) -> None:
+        o = ctx.options
+        if "tredjepart_control_host" in updated:
+            host = o.tredjepart_control_host.strip().lower()
+            if not host or "/" in host or " " in host:
+                raise exceptions.OptionsError(f"tredjepart_control_host: not a host name: {host!r}")
+            self._control_host = host
+        if "tredjepart_entities" in updated:  # users' lists are read now, so a bad one is this option's error
+            _named_error("tredjepart_entities", check_owner_lists, list(o.tredjepart_entities))
+        if "tredjepart_policy" in updated:
+            path = o.tredjepart_policy
+            self._policies = _named_error("tredjepart_policy", load_policies, path) if path else []
+            if path:
+                logger.info("tredjepart: policy %s loaded (%d solution(s))", path, len(self._policies))
+        if updated & RECORDING_OPTIONS:
+            _named_error("tredjepart_db", self._open)
+        elif "tredjepart_policy" in updated and self.recorder is not None:
+            self.recorder.set_policies(self._policies)
+        if o.tredjepart_store_values and "tredjepart_store_values" in updated:
+            logger.warning("tredjepart: cookie values are stored IN CLEAR (tredjepart_store_values). Debug only.")
+        if "tredjepart_session" in updated and o.tredjepart_session and self.recorder:
+            self.recorder.start_session(o.tredjepart_session)
+
+    def _open(self) -> None:
+        self.done()
+        o = ctx.options
+        settings = Settings(o.tredjepart_db, self._policies, list(o.tredjepart_entities), o.tredjepart_store_values,
+                            tuple(o.tredjepart_background_hosts), o.tredjepart_cnames)
+        self.recorder = open_recorder(settings, self, process=o.tredjepart_process)
+        logger.info("tredjepart: recording into %s%s", o.tredjepart_db,
+                    " (worker process)" if o.tredjepart_process else "")
+        if self._task is None and _loop_running():
+            self._start_task()
+
+    def running(self) -> None:
+        # Everything loaded at start-up (owner data, the public suffix list, policies) lives as long as the proxy:
+        # move it out of the garbage collector's sight, or every full collection walks it again (measured: about
+        # a tenth of mitmdump's throughput on a busy proxy).
+        gc.freeze()
+        self._ui = ctx.master.addons.get("view") is not None
+        if self._task is None and self.recorder is not None:
+            self._start_task()
+
+    def _start_task(self) -> None:
+        self._task = asyncio_utils.create_task(self.recorder.run(), name="tredjepart recorder", keep_ref=True)
+
+    def done(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        if self.recorder is not None:
+            status = self.recorder.close()
+            logger.info("tredjepart: %d rows written to %s", status.written, status.path)
+        self.recorder = None
+
+    # --- commands -----------------------------------------------------------------------------------------
+
+    @command.command("tredjepart.session.start")
+    def session_start(self, name: str, *policy: str) -> str:
+        """Start a new named session for every client (ends the current ones). With several policies loaded,
+        a second argument names the one to judge it by (its solution or file name); otherwise the policy is
+        chosen by the session's first page."""
+        session_id = self._recorder().start_session(name, policy_name=" ".join(policy) or None)
+        return f"session {name!r} started ({session_id[:8]})"
+
+    @command.command("tredjepart.session.end")
+    def session_end(self) -> str:
+        """End every active session; the next flow of a client starts a new unnamed one."""
+        self._recorder().end_session()
+        return "sessions ended"
+
+    @command.command("tredjepart.step")
+    def step(self, label: str) -> str:
+        """Mark a walkthrough step (e.g. "login", "consent: reject") in the active sessions."""
+        self._recorder().mark_step(label)
+        logger.info("tredjepart: step %r", label)
+        return f"step {label!r} marked"
+
+    @command.command("tredjepart.policy.reload")
+    def policy_reload(self) -> str:
+        """Re-read the policy file(s) after editing them; an invalid policy keeps the old one loaded."""
+        path = ctx.options.tredjepart_policy
+        if not path:
+            raise exceptions.CommandError("no policy to reload: tredjepart_policy is not set")
+        try:
+            policies = load_policies(path)
+        except ValueError as e:
+            raise exceptions.CommandError(str(e)) from e
+        self._policies = policies
+        self._recorder().set_policies(policies)
+        logger.info("tredjepart: policy %s reloaded", path)
+        return f"policy {path} reloaded"
+
+    def _recorder(self) -> Recorder:
+        if self.recorder is None:
+            raise exceptions.CommandError("tredjepart is not recording (no database open)")
+        return self.recorder
+
+    # --- hooks --------------------------------------------------------------------------------------------
+
+    async def request(self, flow: http.HTTPFlow) -> None:
+        # request.host, not pretty_host: a plain attribute, checked for every request the proxy sees
+        if flow.request.host.lower() != self._control_host or not flow.live:
+            return
+        flow.metadata["tredjepart_control"] = True
+        client = flow.client_conn.peername[0] if flow.client_conn.peername else None
+        flow.response = await control.respond(self.recorder, flow.request, client, self._control_host, self._token)
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        self._record(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._record(flow)
+
+    def tls_failed_client(self, data: tls.TlsData) -> None:
+        """The device refused the proxy's certificate (pinning, untrusted CA): record a blind spot."""
+        if self.recorder is None:
+            return
+        conn = data.conn
+        host = conn.sni or (data.context.server.address[0] if data.context.server.address else None)
+        try:
+            self.recorder.record_tls_failure(host, conn.peername[0] if conn.peername else None, conn.error)
+        except Exception:  # noqa: BLE001 - a failing record must never break the proxy
+            logger.exception("tredjepart: could not record the TLS failure for %s", host)
+
+    def _record(self, flow: http.HTTPFlow) -> None:
+        if self.recorder is None or flow.metadata.get("tredjepart_control"):
+            return
+        status = self.recorder.status()
+        if status.failed:
+            self._not_recording(flow, status)
+        self._recording = flow
+        try:
+            self.recorder.record(flow)
+        except Exception as e:  # noqa: BLE001 - a failing record must never break the traffic
+            logger.error("tredjepart: could not record flow %s (%s: %s)", flow.id, type(e).__name__, e)
+        finally:
+            self._recording = None
+
+    # --- what the recorder tells us (record.api.Listener) -------------------------------------------------
+
+    def on_verdict(self, flow: http.HTTPFlow, covered: bool, reason: str) -> None:
+        """Mark an uncovered flow for mitmweb and mitmproxy's console; a covered one carries its verdict too."""
+        if covered:
+            flow.comment = f"tredjepart: covered: {reason}"
+        else:
+            flow.marked = MARK
+            flow.comment = f"tredjepart: {reason or 'third party not covered by the policy'}"
+        if self._ui and flow is not self._recording:  # marked after the response went out (worker process)
+            ctx.master.addons.trigger(UpdateHook([flow]))
+
+    def on_finding(self, finding) -> None:
+        if finding.severity == "error":  # one clear line the first time a session meets the problem
+            logger.warning("tredjepart [%s] %s", finding.rule, finding.message)
+
+    def on_session(self, view) -> None:
+        name = repr(view.name) if view.name else view.id[:8]
+        if view.ended is not None:
+            self._named.pop(view.id, None)
+            if view.name:
+                logger.info("tredjepart: session %s ended", name)
+            return
+        if view.id not in self._named and view.name:
+            logger.info("tredjepart: session %s started (%s), policy: %s", name, view.id[:8],
+                        view.solution or "chosen by the first page")
+        elif view.id in self._named and view.solution != self._named[view.id] and view.solution:
+            logger.info("tredjepart: session %s is judged by the policy of %s", name, view.solution)
+        self._named[view.id] = view.solution
+
+    def on_status(self, status: Status) -> None:
+        if status.note:
+            logger.warning("tredjepart: %s", status.note)
+        if status.failed:
+            logger.error("tredjepart: NOT RECORDING: %s (unsaved records go to %s)", status.failed,
+                         status.fallback_path)
+        elif status.refused:
+            logger.warning("tredjepart: %d record(s) refused by the database so far, set aside in %s",
+                           status.refused, status.fallback_path)
+
+    @staticmethod
+    def _not_recording(flow: http.HTTPFlow, status: Status) -> None:
+        flow.marked = ":x:"
+        flow.comment = f"tredjepart: NOT RECORDED in the database ({status.failed}); saved to {status.fallback_path}"
+
+
+def _named_error(option: str, fn, *args):
+    """``fn(*args)``, with a ValueError turned into an OptionsError that names ``option``."""
+    try:
+        return fn(*args)
+    except ValueError as e:
+        raise exceptions.OptionsError(f"{option}: {e}") from e
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        return False

@@ -1,0 +1,234 @@
+"""The recorder in the caller's thread: a flow's trip from observation to the store.
+
+``LocalRecorder`` holds what outlives one flow (sessions, the hashing key, policies, owners, detectors' state,
+findings) and turns each flow into records: observe -> attribute -> detect -> judge -> queue for the writer, then
+tells its listener what the proxy should know. Offline analysis, crawls and tests use it directly; the live proxy
+uses it inside the worker process (record.worker). It knows mitmproxy flows, but no hooks, options or commands.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from mitmproxy import http
+
+from tredjepart.detect import Detectors
+from tredjepart.detect.transfers import transfer_finding
+from tredjepart.entities import load_entities
+from tredjepart.observe import observe
+from tredjepart.observe.signals import wire_signals
+from tredjepart.policy import choose_policy
+from tredjepart.record.api import Listener, Status
+from tredjepart.record.attribution import attribute, judge, opens_session
+from tredjepart.record.dns import CnameResolver
+from tredjepart.record.findings import FindingBook, finding_id
+from tredjepart.record.resume import load_sessions
+from tredjepart.record.sessions import Session, SessionTracker, SessionView
+from tredjepart.record.wire import Settings
+from tredjepart.records import Finding
+from tredjepart.store import Op, Writer, open_database, read_key
+from tredjepart.store.rows import finding_row, session_row, to_row
+
+logger = logging.getLogger(__name__)
+
+VIEW_SECONDS = 1.0  # a session's counts are reported at most this often (its other changes at once)
+
+
+class LocalRecorder:
+    def __init__(self, settings: Settings, listener: Listener, *, entities=None, cnames=None,
+                 threaded: bool = True) -> None:
+        db = open_database(settings.db)  # creates and migrates; a bad path fails here, at start-up
+        try:
+            self.key, self.key_id = read_key(db)
+        finally:
+            db.close()
+        self.settings = settings
+        self.listener = listener
+        self.policies = list(settings.policies)
+        self.entities = entities if entities is not None else load_entities(list(settings.entities))
+        self.cnames = cnames if cnames is not None else (CnameResolver() if settings.cnames else None)
+        self.writer = Writer(settings.db, interval=settings.commit_seconds, threaded=threaded)
+        self.sessions = SessionTracker()
+        self.book = FindingBook()
+        self.detectors = Detectors()
+        self._viewed: dict[str, float] = {}  # session id -> when its view was last reported
+        self._told: tuple = (None, 0)  # the writer's (failed, refused) last reported
+
+    # --- flows ----------------------------------------------------------------------------------------------
+
+    def record(self, flow: http.HTTPFlow) -> None:
+        """Observe, attribute, detect and judge one flow; queue its records in one piece; tell the listener."""
+        client = flow.client_conn.peername[0] if flow.client_conn.peername else "unknown"
+        session, changed = self.sessions.session_for(client, flow.request.timestamp_start)
+        obs = observe(flow, session.id, self.key, store_values=self.settings.store_values,
+                      background_hosts=self.settings.background_hosts)
+        rec = obs.flow
+        if session.device is None and rec.user_agent and not rec.background:
+            session.device, changed = rec.user_agent, True
+        if session.first_site is None and opens_session(rec, self.entities):
+            session.first_site, session.first_host = rec.site, rec.host
+            self._attach_policy(session)
+            changed = True
+        rec.step_id = session.step.id if session.step else None
+        a = attribute(rec, session, self.entities, self.cnames.canonical if self.cnames else None)
+        rec.party, rec.site, rec.sdk = a.party, a.site, a.sdk
+        rec.entity = a.entity.name if a.entity else None
+        for r in (*obs.cookies, *obs.scripts):
+            r.step_id, r.party = rec.step_id, rec.party
+        detected = self.detectors.on_flow(obs, wire_signals(flow, self.key, obs))
+        found: list[Finding] = [a.cloak.finding] if a.cloak else []
+        found += judge(rec, obs.cookies, detected.behaviours, a.cloak, session.policy)
+        if (transfer := transfer_finding(rec, a.entity)) is not None:
+            found.append(transfer)
+        found += detected.findings
+        ops = [Op("flows", [to_row(rec)])]
+        if obs.cookies:
+            ops.append(Op("cookies", [to_row(c) for c in obs.cookies]))
+        if obs.scripts:
+            ops.append(Op("scripts", [to_row(s) for s in obs.scripts]))
+        if detected.detections:
+            ops.append(Op("detections", [to_row(d) for d in detected.detections]))
+        if changed:
+            ops.append(self._session_op(session))
+        new = self.book.add(session.id, found)
+        ops += self._findings_ops(force=bool(new))
+        self.writer.put(ops)
+        self._count(session, rec, len(new))
+        if rec.party == "third":
+            self.listener.on_verdict(flow, bool(rec.covered), rec.verdict or "")
+        for f in new:
+            self.listener.on_finding(f)
+        self._tell(session, changed)
+
+    def record_tls_failure(self, host: str | None, client: str | None, error: str | None,
+                           when: float | None = None) -> None:
+        """A failed client TLS handshake (mitmproxy's tls_failed_client): a blind spot and its finding."""
+        when = time.time() if when is None else when
+        session, new = self.sessions.session_for(client or "unknown", when)
+        if new:
+            self.writer.put(self._session_op(session))
+        spot, found = self.detectors.on_tls_failed(session.id, host, client, error, when)
+        if spot is None:
+            return
+        self.writer.put(Op("blind_spots", [to_row(spot)], replace=True))
+        fresh = self.book.add(session.id, found)
+        self.writer.put(self._findings_ops(force=bool(fresh)))
+        for f in fresh:
+            self.listener.on_finding(f)
+        self._tell(session, new)
+
+    # --- sessions and steps ---------------------------------------------------------------------------------
+
+    def start_session(self, name: str, *, client: str | None = None, policy_name: str | None = None,
+                      when: float | None = None, source: str = "live", session_id: str | None = None) -> str:
+        when = time.time() if when is None else when
+        session, ended = self.sessions.start(name, when, client, policy_name, source, session_id)
+        self._ended(ended)
+        self._attach_policy(session)
+        self.writer.put(self._session_op(session))
+        self._tell(session, True)
+        return session.id
+
+    def end_session(self, *, client: str | None = None, when: float | None = None) -> None:
+        self._ended(self.sessions.end(time.time() if when is None else when, client))
+
+    def mark_step(self, label: str, *, client: str | None = None, when: float | None = None) -> None:
+        steps, started = self.sessions.step(label, time.time() if when is None else when, client)
+        self.writer.put([self._session_op(s) for s in started] + [Op("steps", [to_row(s) for s in steps])])
+        for step in steps:
+            self._tell(self.sessions.by_id(step.session_id), True)
+
+    def set_policies(self, policies: list) -> None:
+        """Replace the loaded policies (reload); active sessions are judged against the new ones from now on."""
+        self.policies = list(policies)
+        for session in self.sessions.active():
+            self._attach_policy(session)
+            self.writer.put(self._session_op(session))
+            self._tell(session, True)
+
+    def resume(self, session_ids: list[str]) -> None:
+        """Carry on the active sessions ``session_ids`` of a recorder that stopped (record.resume)."""
+        self.writer.flush()
+        for session, findings in load_sessions(self.settings.db, session_ids, self.policies):
+            self.sessions.adopt(session)
+            self.book.restore(findings)
+            self._tell(session, True)
+
+    def session_of(self, client: str | None) -> SessionView | None:
+        session = self.sessions.current(client)
+        return session.view() if session else None
+
+    # --- the store ------------------------------------------------------------------------------------------
+
+    def status(self) -> Status:
+        w = self.writer
+        return Status(str(w.path), w.written, w.refused, w.failed, str(w.fallback_path))
+
+    async def sync(self, timeout: float = 2.0) -> None:
+        return None  # everything is applied before the call that sent it returns
+
+    async def run(self) -> None:
+        return None
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        done = self.writer.flush(timeout)
+        self._tell_status()
+        return done
+
+    def close(self, when: float | None = None) -> Status:
+        """End every active session and write everything queued."""
+        self.end_session(when=when)
+        self.writer.put(self._findings_ops(force=True))
+        if self.cnames is not None:
+            self.cnames.close()
+        self.writer.close()
+        self._tell_status()
+        return self.status()
+
+    # --- helpers --------------------------------------------------------------------------------------------
+
+    def _attach_policy(self, session: Session) -> None:
+        session.policy = choose_policy(self.policies, session.policy_name, session.first_host)
+
+    def _ended(self, sessions: list[Session]) -> None:
+        for s in sessions:
+            self.writer.put(self._session_op(s))
+            self.detectors.end_session(s.id)
+            self._tell(s, True)
+            self._viewed.pop(s.id, None)
+        if sessions:
+            self.writer.put(self._findings_ops(force=True))
+
+    def _session_op(self, s: Session) -> Op:
+        return Op("sessions", [session_row(s, self.key_id)], replace=True)
+
+    def _findings_ops(self, *, force: bool) -> list[Op]:
+        due = self.book.due(force=force)
+        return [Op("findings", [finding_row(f, finding_id(f)) for f in due], replace=True)] if due else []
+
+    @staticmethod
+    def _count(session: Session, rec, new_findings: int) -> None:
+        c = session.counts
+        c["flows"] = c.get("flows", 0) + 1
+        if rec.party == "third":
+            c["third_party_flows"] = c.get("third_party_flows", 0) + 1
+            if rec.covered is False:
+                c["uncovered"] = c.get("uncovered", 0) + 1
+        c["findings"] = c.get("findings", 0) + new_findings
+
+    def _tell(self, session: Session | None, changed: bool) -> None:
+        """Report the session's view: at once when it changed, else (only its counts moved) once a second."""
+        if session is None:
+            return
+        now = time.monotonic()
+        if changed or now - self._viewed.get(session.id, 0.0) >= VIEW_SECONDS:
+            self._viewed[session.id] = now
+            self.listener.on_session(session.view())
+        self._tell_status()
+
+    def _tell_status(self) -> None:
+        w = self.writer
+        if (w.failed, w.refused) != self._told:
+            self._told = (w.failed, w.refused)
+            self.listener.on_status(self.status())

@@ -1,0 +1,92 @@
+"""What goes between the proxy and the recording worker: settings, flows as plain values, and replies.
+
+``snapshot`` keeps what the recorder reads of a flow (request and response line, headers, the bodies it looks at)
+and costs a few microseconds; ``rebuild`` makes an ``HTTPFlow`` of it again in the worker, so the worker runs the
+same recorder as everything else. A test checks that rebuilt flows are observed identically.
+
+Messages to the worker are ``(seq, verb, args)``: ``verb`` names a method of the recorder interface (record.api);
+``seq`` counts them, so the worker can say which it has committed (``Reply("committed", seq)``) and a restarted
+worker can be handed what was not committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mitmproxy import connection, flow as mflow, http
+
+BODY_LIMIT = 1 << 20  # response bodies above this are not sent (only scripts and image headers are looked at)
+SCRIPT_LIMIT = 16 << 20  # script bodies are sent up to this size (fingerprinted and scanned)
+
+
+@dataclass(slots=True)
+class Settings:
+    """Everything a recorder needs to start; picklable, so the proxy can hand it to the worker process."""
+
+    db: str
+    policies: list = field(default_factory=list)  # policy.Policy objects, validated by the proxy
+    entities: list[str] = field(default_factory=list)  # users' owner lists (paths), on top of the built-in data
+    store_values: bool = False
+    background_hosts: tuple[str, ...] = ()
+    cnames: bool = False  # resolve first-party hosts' canonical names (detect.cloaking)
+    commit_seconds: float = 0.5  # the writer commits at most this often (a hard kill loses at most this much)
+
+
+@dataclass(slots=True)
+class Reply:
+    """One thing the worker tells the proxy.
+
+    kinds: "ready"; "verdict" (flow_id, value=(covered, reason)); "finding" (value=Finding); "session"
+    (value=SessionView); "status" (value=Status); "committed" (value=last seq committed); "synced" (value=token);
+    "closed" (value=Status).
+    """
+
+    kind: str
+    flow_id: str = ""
+    value: object = None
+
+
+def snapshot(f: http.HTTPFlow) -> tuple:
+    """What the recorder needs of a flow, as plain picklable values (bodies only where they are looked at)."""
+    req, resp = f.request, f.response
+    req_body = req.raw_content or b""
+    resp_part = None
+    if resp is not None:
+        body = resp.raw_content
+        if body is not None and len(body) > BODY_LIMIT:
+            ctype = resp.headers.get("content-type", "")
+            if ctype.startswith("image/"):
+                body = body[:65536]
+            elif "javascript" in ctype or "ecmascript" in ctype:
+                body = body if len(body) <= SCRIPT_LIMIT else None
+            else:
+                body = None
+        resp_part = (resp.status_code, resp.reason, resp.http_version, resp.headers.fields, body,
+                     resp.timestamp_start, resp.timestamp_end)
+    return (f.id, f.client_conn.peername, req.method, req.scheme, req.host, req.port, req.path, req.http_version,
+            req.headers.fields, req_body if len(req_body) <= BODY_LIMIT else b"", req.timestamp_start,
+            req.authority, resp_part, f.error.msg if f.error else None)
+
+
+def rebuild(snap: tuple) -> http.HTTPFlow:
+    """An HTTPFlow from a snapshot, for the recorder."""
+    (fid, peer, method, scheme, host, port, path, version, headers, body, started, authority, resp_part,
+     error) = snap
+    client = connection.Client(peername=peer or ("0.0.0.0", 0), sockname=("0.0.0.0", 0), timestamp_start=started)
+    server = connection.Server(address=(host, port))
+    f = http.HTTPFlow(client, server)
+    f.id = fid
+    f.request = http.Request(host, port, _bytes(method), _bytes(scheme), _bytes(authority), _bytes(path),
+                             _bytes(version), http.Headers(headers), body, None, started, started)
+    if resp_part is not None:
+        status, reason, rversion, rheaders, rbody, rstart, rend = resp_part
+        f.response = http.Response(_bytes(rversion), status, _bytes(reason), http.Headers(rheaders), rbody, None,
+                                   rstart or started, rend or started)
+    if error:
+        f.error = mflow.Error(error)
+    return f
+
+
+def _bytes(text: str) -> bytes:
+    """mitmproxy's request and status lines as it received them (it decodes them with surrogateescape)."""
+    return text.encode("utf-8", "surrogateescape")
