@@ -1,0 +1,101 @@
+"""End to end: recording survives what goes wrong around it. The recording worker killed mid-walkthrough is
+noticed and replaced, and what it had not committed is handed to its successor; the proxy killed outright leaves
+a consistent database that lost at most the last moment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from e2e_helpers import Mitmdump, RawServer, raw_proxy_request
+
+pytestmark = pytest.mark.e2e
+
+
+def _get(port: int, path: str, host: str = "www.example-portal.dk") -> bytes:
+    return raw_proxy_request(port, (f"GET http://{host}{path} HTTP/1.1\r\nHost: {host}\r\n"
+                                    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0\r\n"
+                                    "Accept: text/html\r\nConnection: close\r\n\r\n").encode())
+
+
+def _worker_pid(proxy_pid: int, timeout: float = 30.0) -> int:
+    """The recording worker: the proxy's child that multiprocessing spawned (not its resource tracker)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                cmd = (entry / "cmdline").read_bytes()
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == proxy_pid and b"spawn_main" in cmd and b"resource_tracker" not in cmd:
+                return int(entry.name)
+        time.sleep(0.1)
+    raise TimeoutError("no recording worker found")
+
+
+class _Ports:
+    def __init__(self, port: int) -> None:
+        self.ports = (port, port)
+
+
+def test_a_killed_worker_is_replaced_and_nothing_is_lost(tmp_path):
+    server = RawServer({})
+    db = tmp_path / "audit.sqlite"
+    proxy = Mitmdump(tmp_path, _Ports(server.port), db=db, extra=("--set", "tredjepart_session=kill test"))
+    try:
+        for i in range(3):
+            assert _get(proxy.port, f"/before{i}").startswith(b"HTTP/1.1 200")
+        first = _worker_pid(proxy.proc.pid)
+        os.kill(first, signal.SIGKILL)
+        for i in range(5):
+            assert _get(proxy.port, f"/after{i}").startswith(b"HTTP/1.1 200")
+            time.sleep(0.05)
+        second = _worker_pid(proxy.proc.pid)
+        assert second != first
+    finally:
+        proxy.stop()
+        server.close()
+    log = proxy.output()
+    assert "recording process stopped" in log and "restarted it" in log, log[-3000:]
+    rows = Database(db).query("select path, session_id from flows")
+    paths = sorted(r["path"] for r in rows)
+    assert paths == sorted([f"/before{i}" for i in range(3)] + [f"/after{i}" for i in range(5)]), log[-3000:]
+    sessions = list(Database(db).table("sessions").rows)
+    assert [s["name"] for s in sessions] == ["kill test"]  # the walkthrough goes on in the same session
+    assert sessions[0]["ended"] is not None
+
+
+@pytest.mark.parametrize("process", ["true", "false"], ids=["worker", "in-process"])
+def test_a_killed_proxy_loses_at_most_the_last_second(tmp_path, process):
+    """SIGKILL of the proxy (and its worker) in the middle of traffic: the database is consistent, and every flow
+    answered more than a second before the kill is in it."""
+    server = RawServer({})
+    db = tmp_path / "audit.sqlite"
+    proxy = Mitmdump(tmp_path, _Ports(server.port), db=db, extra=("--set", f"tredjepart_process={process}"))
+    answered: list[tuple[str, float]] = []
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            path = f"/p{len(answered)}"
+            _get(proxy.port, path)
+            answered.append((path, time.monotonic()))
+        killed = time.monotonic()
+        os.killpg(proxy.proc.pid, signal.SIGKILL)
+        proxy.proc.wait(10)
+    finally:
+        server.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        recorded = {r[0] for r in conn.execute("select path from flows")}
+    lost = [(p, round(killed - t, 3)) for p, t in answered if p not in recorded]
+    assert all(age <= 1.0 for _, age in lost), lost
+    assert len(recorded) >= len(answered) // 2, (len(recorded), len(answered))
