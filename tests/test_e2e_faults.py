@@ -99,3 +99,36 @@ def test_a_killed_proxy_loses_at_most_the_last_second(tmp_path, process):
     lost = [(p, round(killed - t, 3)) for p, t in answered if p not in recorded]
     assert all(age <= 1.0 for _, age in lost), lost
     assert len(recorded) >= len(answered) // 2, (len(recorded), len(answered))
+
+
+@pytest.mark.parametrize("process", ["true", "false"], ids=["worker", "in-process"])
+def test_a_locked_database_neither_freezes_traffic_nor_loses_flows(tmp_path, process):
+    """Another process holding the database locked froze all proxied traffic for about 2 s and, past 5 s, ended
+    recording for good. Now traffic flows on, the rows wait, and everything is written once the lock goes."""
+    server = RawServer({})
+    db = tmp_path / "audit.sqlite"
+    proxy = Mitmdump(tmp_path, _Ports(server.port), db=db, extra=("--set", f"tredjepart_process={process}"))
+    slowest = 0.0
+    try:
+        _get(proxy.port, "/first")
+        time.sleep(1)
+        other = sqlite3.connect(db, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        locked_until = time.monotonic() + 6
+        sent = 0
+        while time.monotonic() < locked_until:
+            t = time.monotonic()
+            assert _get(proxy.port, f"/during{sent}").startswith(b"HTTP/1.1 200")
+            slowest = max(slowest, time.monotonic() - t)
+            sent += 1
+            time.sleep(0.02)
+        other.execute("COMMIT")
+        other.close()
+        _get(proxy.port, "/after")
+    finally:
+        proxy.stop()
+        server.close()
+    assert slowest < 0.5, slowest
+    paths = {r[0] for r in sqlite3.connect(db).execute("select path from flows")}
+    assert paths == {"/first", "/after"} | {f"/during{i}" for i in range(sent)}, proxy.output()[-2000:]
+    assert "locked by another process" in proxy.output()

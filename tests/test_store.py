@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -76,7 +80,7 @@ def test_refused_row_is_isolated_and_the_rest_written(tmp_path, caplog):
     w.close()
     assert w.failed is None and w.refused == 1 and w.written == 3
     assert {r["id"] for r in Database(path).table("steps").rows} == {"x", "y", "z"}
-    saved = [json.loads(line) for line in w.fallback_path.read_text().splitlines()]
+    saved = [json.loads(line) for line in Path(w.fallback_path).read_text().splitlines()]
     assert [(r["row"]["id"], "IntegrityError" in r["refused"]) for r in saved] == [("bad", True)]
     assert "steps row (id bad) was refused" in caplog.text and "yesterday" not in caplog.text
 
@@ -95,8 +99,8 @@ def test_failed_database_is_loud_and_nothing_is_lost(tmp_path, caplog):
     w.flush()
     w.close()
     assert w.failed and "OperationalError" in w.failed
-    assert "CANNOT WRITE" in caplog.text
-    saved = [json.loads(line) for line in w.fallback_path.read_text().splitlines()]
+    assert "CANNOT WRITE" in caplog.text and str(w.fallback_path) in caplog.text
+    saved = [json.loads(line) for line in Path(w.fallback_path).read_text().splitlines()]
     assert {r["row"]["id"] for r in saved} == {"y"}
 
 
@@ -168,3 +172,134 @@ def test_writer_never_loses_a_batch_to_hostile_values(tmp_path_factory, rows):
     w.close()
     assert w.failed is None and w.refused == len(rows) - len(good)
     assert {r["id"] for r in Database(path).table("cookies").rows} == good
+
+
+
+# --- the database in trouble: locked, failing, full, read-only ------------------------------------------------
+
+def _steps(n: int, start: int = 0) -> list[Op]:
+    return [Op("steps", [{"id": f"s{i}", "session_id": "s", "label": f"step {i}", "started": float(i)}])
+            for i in range(start, start + n)]
+
+
+@pytest.mark.parametrize("threaded", [True, False], ids=["thread", "flush"])
+def test_a_lock_is_waited_out_not_the_end_of_recording(tmp_path, threaded):
+    """Another process holding the database locked past the wait used to end recording for good."""
+    path = tmp_path / "a.sqlite"
+    w = Writer(path, interval=0.05, threaded=threaded)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    for op in _steps(50):
+        w.put(op)
+    deadline = time.monotonic() + 15
+    while w.waiting is None and time.monotonic() < deadline:
+        w.flush(timeout=1)
+    assert w.failed is None and w.waiting and "locked" in w.waiting and w.written == 0
+    time.sleep(1.5)  # longer than one write's wait for the lock
+    other.execute("COMMIT")
+    other.close()
+    for op in _steps(5, 50):
+        w.put(op)
+    assert w.flush(timeout=10)
+    w.close()
+    assert w.failed is None and w.waiting is None
+    assert Database(path).table("steps").count == 55 and not Path(w.fallback_path).exists()
+
+
+def test_a_failing_database_is_tried_again_and_recording_resumes(tmp_path, monkeypatch, caplog):
+    import tredjepart.store.writer as writer
+
+    monkeypatch.setattr(writer, "RETRY_SECONDS", 0.0)
+    path = tmp_path / "a.sqlite"
+    w = Writer(path, threaded=False)
+    with sqlite3.connect(path) as other:
+        for (view,) in other.execute("select name from sqlite_master where type = 'view'").fetchall():
+            other.execute(f'drop view "{view}"')
+        other.execute("alter table steps rename to steps_away")
+    for op in _steps(3):
+        w.put(op)
+    w.flush()
+    assert w.failed and "no such table" in w.failed
+    with sqlite3.connect(path) as other:
+        other.execute("alter table steps_away rename to steps")
+    for op in _steps(2, 3):
+        w.put(op)
+    w.flush()
+    w.close()
+    assert w.failed is None and "recording into the database has resumed" in caplog.text
+    assert Database(path).table("steps").count == 2
+    assert len(Path(w.fallback_path).read_text().splitlines()) == 3  # the rest waits for `tredjepart recover`
+
+
+def test_fallback_moves_on_when_its_folder_cannot_take_it(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    path = tmp_path / "a.sqlite"
+    (tmp_path / "a.sqlite.unsaved.jsonl").mkdir()  # cannot be appended to
+    w = Writer(path, threaded=False)
+    w.put(Op("steps", [{"id": "bad", "session_id": "s", "label": "l", "started": "yesterday"}]))
+    w.flush()
+    w.close()
+    moved = tmp_path / "state" / "tredjepart" / "a.sqlite.unsaved.jsonl"
+    assert w.fallback_path == str(moved) and json.loads(moved.read_text())["row"]["id"] == "bad"
+    assert f"unsaved records now go to {moved}" in caplog.text
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A small tmpfs (a disk that fills up, or is made read-only); skipped where this user cannot mount."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_full_disk_rows_go_elsewhere_and_nothing_is_lost(tmpfs, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    path = tmpfs / "a.sqlite"
+    w = Writer(path, threaded=False)
+    big = "x" * 2000
+    n = 0
+    while w.failed is None and n < 5000:
+        w.put(Op("steps", [{"id": f"s{n}", "session_id": "s", "label": big, "started": 1.0}]))
+        n += 1
+        if n % 50 == 0:
+            w.flush()
+    w.flush()
+    w.close()
+    assert w.failed and "full" in w.failed, w.failed
+    aside = [json.loads(line)["row"]["id"] for line in Path(w.fallback_path).read_text().splitlines()]
+    assert str(tmp_path / "state") in w.fallback_path
+    written = {r[0] for r in sqlite3.connect(path).execute("select id from steps")}
+    assert written | set(aside) == {f"s{i}" for i in range(n)}
+
+
+def test_read_only_database_is_refused_at_start_up(tmpfs):
+    path = tmpfs / "a.sqlite"
+    Writer(path).close()
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    with pytest.raises(ValueError, match="a.sqlite.*readonly|a.sqlite.*unable to open"):
+        open_database(path)
+
+
+def test_recover_puts_unsaved_rows_back_once(tmp_path):
+    from click.testing import CliRunner
+
+    from tredjepart.cli import main
+
+    path = tmp_path / "a.sqlite"
+    unsaved = tmp_path / "a.sqlite.unsaved.jsonl"
+    lines = [json.dumps({"table": "steps", "replace": False,
+                         "row": {"id": f"s{i}", "session_id": "s", "label": "l", "started": 1.0}}) for i in range(3)]
+    log = ["[12:00:01] some terminal line", *lines[:2], "tredjepart-unsaved: " + lines[2], "{not json",
+           json.dumps({"table": "nope", "row": {}}),
+           json.dumps({"table": "steps", "row": {"id": "bad", "session_id": "s", "label": "l", "started": "x"}})]
+    unsaved.write_text("\n".join(log) + "\n")
+    first = CliRunner().invoke(main, ["recover", str(unsaved), "--db", str(path)])
+    assert first.exit_code == 3, first.output
+    assert "3 row(s) written" in first.output and "1 refused again" in first.output
+    assert ":5: not JSON" in first.output and "unknown table 'nope'" in first.output
+    again = CliRunner().invoke(main, ["recover", str(unsaved), "--db", str(path)])
+    assert again.exit_code == 3 and Database(path).table("steps").count == 3

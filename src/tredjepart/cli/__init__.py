@@ -23,16 +23,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    import importlib
+    from tredjepart.cli import analyze, crawl, policy, proxy, report, store
 
-    for name in ("proxy", "policy", "analyze", "report", "crawl"):
-        try:
-            module = importlib.import_module(f"tredjepart.cli.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"tredjepart.cli.{name}":
-                raise
-            continue
-        for command in getattr(module, "COMMANDS", ()):
+    for module in (proxy, policy, analyze, report, crawl, store):
+        for command in module.COMMANDS:
             main.add_command(command)
 
 

@@ -53,7 +53,7 @@ class LocalRecorder:
         self.book = FindingBook()
         self.detectors = Detectors()
         self._viewed: dict[str, float] = {}  # session id -> when its view was last reported
-        self._told: tuple = (None, 0)  # the writer's (failed, refused) last reported
+        self._told: tuple = (None, 0, None)  # the writer's (failed, refused, waiting) last reported
 
     # --- flows ----------------------------------------------------------------------------------------------
 
@@ -163,7 +163,7 @@ class LocalRecorder:
 
     def status(self) -> Status:
         w = self.writer
-        return Status(str(w.path), w.written, w.refused, w.failed, str(w.fallback_path))
+        return Status(str(w.path), w.written, w.refused, w.failed, w.fallback_path, w.waiting)
 
     async def sync(self, timeout: float = 2.0) -> None:
         return None  # everything is applied before the call that sent it returns
@@ -229,6 +229,6 @@ class LocalRecorder:
 
     def _tell_status(self) -> None:
         w = self.writer
-        if (w.failed, w.refused) != self._told:
-            self._told = (w.failed, w.refused)
+        if (w.failed, w.refused, w.waiting) != self._told:
+            self._told = (w.failed, w.refused, w.waiting)
             self.listener.on_status(self.status())

@@ -42,9 +42,30 @@ def open_database(path: str | Path) -> Database:
         db.execute("PRAGMA busy_timeout = 5000")
         db.execute("PRAGMA synchronous = NORMAL")
         migrate(db)
+        _can_write(db)
     except Exception as e:
         raise ValueError(f"{path}: cannot open as a tredjepart database: {e}") from e
     return db
+
+
+def _can_write(db: Database) -> None:
+    """Fail now, not at the first flow, when the database cannot be written (a read-only file, folder or disk).
+    A lock held by another process is no reason not to start: the writer waits for it."""
+    try:
+        with db.conn:
+            db.execute("UPDATE meta SET value = value WHERE key = 'key_id'")
+    except sqlite3.OperationalError as e:
+        if "locked" not in str(e) and "busy" not in str(e):
+            raise
+
+
+def table_names(path: str | Path) -> set[str]:
+    """The tables of the tredjepart database at ``path`` (created and migrated when missing)."""
+    db = open_database(path)
+    try:
+        return {t for t in db.table_names() if not t.startswith(("_", "sqlite_"))}
+    finally:
+        db.close()
 
 
 def read_key(db: Database) -> tuple[bytes, str]:

@@ -1,4 +1,4 @@
-"""The only code that writes the database: one background thread, batched transactions, WAL.
+"""The only code that writes the database: batched transactions, WAL, from a thread of its own or on ``flush``.
 
 The proxy's event loop only puts operations on a queue (``put``) and never waits on SQLite. The thread drains the
 queue and writes everything it got in one transaction, at most ``interval`` seconds apart, so a hard kill loses at
@@ -6,33 +6,41 @@ most about that much; WAL keeps the file consistent. ``close`` flushes everythin
 
 Every value is made storable first (store.storable: undecodable bytes escaped, oversized integers clamped). A row
 the database still refuses (a constraint, a type) is isolated: the batch is written again row by row, the refused
-row is logged (table and id, never its values), counted in ``refused`` and appended to ``<db>.unsaved.jsonl`` with
-the reason, and every other row is written. One hostile record never takes its batch down.
+row is logged (table and id, never its values), counted in ``refused`` and set aside with the reason
+(store.fallback), and every other row is written. One hostile record never takes its batch down.
 
-When the database itself fails (disk full, file deleted, locked too long), the batch is appended to
-``<db>.unsaved.jsonl`` beside the database so nothing recorded is lost, the failure is logged as an error, and
-``failed`` tells the addon to stop recording visibly. Later operations go to the same fallback file.
+What goes wrong with the database itself never ends recording for good:
+
+- locked by another process: the batch is kept and tried again at the next interval (``waiting`` says so); past
+  ``RETRY_ROWS`` waiting rows the oldest are set aside, so memory stays bounded;
+- anything else (disk full, file deleted, read-only): the batch is set aside, ``failed`` says why (the proxy marks
+  flows "NOT RECORDED" and says where they went), and the database is tried again every ``RETRY_SECONDS``; when it
+  takes rows again, ``failed`` clears and recording resumes.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import queue
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from tredjepart.store.db import fallback_path, open_database
+from tredjepart.store.db import open_database
+from tredjepart.store.fallback import Fallback
 from tredjepart.store.storable import storable_row
 
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+RETRY_SECONDS = 5.0  # a failing database is tried again this often
+RETRY_ROWS = 200_000  # rows kept for a locked database, at most
+BUSY_MS = 1000  # how long one write waits for a lock (then the batch waits for the next interval)
 
 # Errors that belong to a row (its values), not to the database: the row is refused, the others are written.
 ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError, ValueError,
@@ -67,20 +75,27 @@ class Writer:
         self.failed: str | None = None  # why writing stopped, once it has
         self.written = 0  # rows committed
         self.refused = 0  # rows the database refused (isolated into the fallback file, with the reason)
+        self.waiting: str | None = None  # why rows are waiting (a lock), while they are
+        self.fallback = Fallback(self.path)
+        self._retry: list[Op] = []  # a batch a lock held back
+        self._retry_rows = 0
+        self._next_try = 0.0
+        self._told = 0.0
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._wake = threading.Event()
         self._held: list[Op] | None = None
         db = open_database(self.path)  # opened here so that a bad path fails at start-up, not in the thread
         if not threaded:
-            self._db, self._held, self._thread = db, [], None
+            self._db, self._held, self._thread = _writing(db), [], None
             return
         db.close()
         self._thread = threading.Thread(target=self._run, name="tredjepart-writer", daemon=True)
         self._thread.start()
 
     @property
-    def fallback_path(self) -> Path:
-        return fallback_path(self.path)
+    def fallback_path(self) -> str:
+        """Where rows that could not be written went (or would go)."""
+        return self.fallback.where
 
     def put(self, op: Op | list[Op]) -> None:
         """Queue one operation or a list of them (one flow's records); never blocks."""
@@ -96,7 +111,7 @@ class Writer:
         """Wait until everything queued so far is committed (tests, commands, shutdown)."""
         if self._held is not None:
             batch, self._held = self._held, []
-            if batch:
+            if batch or self._retry:
                 self._write(self._db, batch)
             return True
         marker = _Flush()
@@ -117,7 +132,7 @@ class Writer:
     def _run(self) -> None:
         # The thread wakes once per interval (or when flushed), not once per record: every wake-up would take
         # the GIL from the proxy's event loop.
-        db = open_database(self.path)
+        db = _writing(open_database(self.path))
         stop = False
         while not stop:
             self._wake.wait(self.interval)
@@ -142,7 +157,7 @@ class Writer:
                 if len(batch) >= self.max_batch:
                     self._wake.set()  # more is waiting: come straight back
                     break
-            if batch:
+            if batch or self._retry:
                 self._write(db, batch)
             for m in markers:
                 m.done.set()
@@ -151,30 +166,57 @@ class Writer:
         db.close()
 
     def _write(self, db: Database, batch: list[Op]) -> None:
-        if self.failed is None:
-            groups = _grouped(batch)
+        if self._retry:
+            batch, self._retry, self._retry_rows = self._retry + batch, [], 0
+        if self.failed is not None and time.monotonic() < self._next_try:
+            self._save_fallback(batch)
+            return
+        groups = _grouped(batch)
+        try:
             try:
-                try:
-                    with db.conn:  # one transaction for the whole batch
-                        for (table, replace, columns), values in groups.items():
-                            per = max(1, min(500, 30000 // len(columns)))
-                            for i in range(0, len(values), per):
-                                chunk = values[i:i + per]
-                                db.conn.execute(_insert_sql(table, columns, replace, len(chunk)),
-                                                [v for row in chunk for v in row])
-                    self.written += sum(len(values) for values in groups.values())
-                except ROW_ERRORS:  # a row the database refuses: write them one by one, isolating it
-                    self._write_rows(db, groups)
+                with db.conn:  # one transaction for the whole batch
+                    for (table, replace, columns), values in groups.items():
+                        per = max(1, min(500, 30000 // len(columns)))
+                        for i in range(0, len(values), per):
+                            chunk = values[i:i + per]
+                            db.conn.execute(_insert_sql(table, columns, replace, len(chunk)),
+                                            [v for row in chunk for v in row])
+                self.written += sum(len(values) for values in groups.values())
+            except ROW_ERRORS:  # a row the database refuses: write them one by one, isolating it
+                self._write_rows(db, groups)
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                self._hold(batch, e)
                 return
-            except Exception as e:  # noqa: BLE001 - any failure means the evidence is not saved
-                self.failed = f"{type(e).__name__}: {e}"
-                logger.error(
-                    "tredjepart: CANNOT WRITE %s (%s). Recording has stopped; "
-                    "what was queued is saved to %s",
-                    self.path,
-                    self.failed,
-                    self.fallback_path,
-                )
+            self._fail(batch, e)
+            return
+        except Exception as e:  # noqa: BLE001 - any failure means the evidence is not saved in the database
+            self._fail(batch, e)
+            return
+        if self.failed is not None or self.waiting is not None:
+            logger.warning("tredjepart: writing %s again: recording into the database has resumed", self.path)
+        self.failed = self.waiting = None
+
+    def _hold(self, batch: list[Op], e: Exception) -> None:
+        """A lock: keep the batch for the next try (the oldest rows set aside past RETRY_ROWS)."""
+        self.waiting = f"the database is locked by another process ({e}); retrying"
+        self._retry = batch
+        self._retry_rows = sum(len(op.rows) for op in batch)
+        while self._retry_rows > RETRY_ROWS and len(self._retry) > 1:
+            op = self._retry.pop(0)
+            self._retry_rows -= len(op.rows)
+            self._save_fallback([op])
+        if time.monotonic() - self._told > 10:
+            self._told = time.monotonic()
+            logger.warning("tredjepart: %s is locked by another process; %d rows wait to be written",
+                           self.path, self._retry_rows)
+
+    def _fail(self, batch: list[Op], e: Exception) -> None:
+        if self.failed is None:
+            logger.error("tredjepart: CANNOT WRITE %s (%s: %s); what is recorded is saved to %s until it can "
+                         "be written again", self.path, type(e).__name__, e, self.fallback.where)
+        self.failed = f"{type(e).__name__}: {e}"
+        self._next_try = time.monotonic() + RETRY_SECONDS
         self._save_fallback(batch)
 
     def _write_rows(self, db: Database, groups: dict) -> None:
@@ -198,16 +240,8 @@ class Writer:
             self._save_fallback(refused)
 
     def _save_fallback(self, batch: list[Op]) -> None:
-        try:
-            with self.fallback_path.open("a", encoding="utf-8") as f:
-                for op in batch:
-                    for row in op.rows:
-                        entry = {"table": op.table, "replace": op.replace, "row": row}
-                        if op.reason:
-                            entry["refused"] = op.reason
-                        f.write(json.dumps(entry) + "\n")
-        except OSError as e:
-            logger.critical("tredjepart: could not save unsaved records to %s either: %s", self.fallback_path, e)
+        self.fallback.save([{"table": op.table, "replace": op.replace, "row": row,
+                             **({"refused": op.reason} if op.reason else {})} for op in batch for row in op.rows])
 
 
 def _grouped(batch: list[Op]) -> dict[tuple[str, bool, tuple[str, ...]], list[tuple]]:
@@ -229,3 +263,9 @@ def _insert_sql(table: str, columns: tuple[str, ...], replace: bool, rows: int) 
     cols = ", ".join(f'"{c}"' for c in columns)
     one = "(" + ", ".join("?" * len(columns)) + ")"
     return f'{verb} INTO "{table}" ({cols}) VALUES {", ".join([one] * rows)}'
+
+
+def _writing(db: Database) -> Database:
+    """The writer's connection: a short wait for locks (a longer one would stall recording; the batch is kept)."""
+    db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+    return db
