@@ -132,3 +132,31 @@ def test_a_locked_database_neither_freezes_traffic_nor_loses_flows(tmp_path, pro
     paths = {r[0] for r in sqlite3.connect(db).execute("select path from flows")}
     assert paths == {"/first", "/after"} | {f"/during{i}" for i in range(sent)}, proxy.output()[-2000:]
     assert "locked by another process" in proxy.output()
+
+
+def test_strangers_get_407_and_are_not_recorded(tmp_path):
+    """With proxy authentication on (automatic when the proxy listens beyond this machine; forced here, since tests
+    listen on loopback only), a client without the printed credentials gets 407 and leaves no trace."""
+    import base64
+    import re
+
+    server = RawServer({})
+    db = tmp_path / "audit.sqlite"
+    proxy = Mitmdump(tmp_path, _Ports(server.port), db=db, extra=("--set", "tredjepart_auth=always"))
+    try:
+        stranger = _get(proxy.port, "/stranger")
+        control = raw_proxy_request(proxy.port, b"POST http://tredjepart.proxy/session/end HTTP/1.1\r\n"
+                                    b"Host: tredjepart.proxy\r\nOrigin: http://tredjepart.proxy\r\n"
+                                    b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+        found = re.search(r"user (\S+), password (\S+)", proxy.output())
+        assert found, proxy.output()
+        auth = base64.b64encode(f"{found[1]}:{found[2]}".encode())
+        tester = raw_proxy_request(proxy.port, b"GET http://www.example-portal.dk/tester HTTP/1.1\r\n"
+                                   b"Host: www.example-portal.dk\r\nProxy-Authorization: Basic " + auth +
+                                   b"\r\nConnection: close\r\n\r\n")
+    finally:
+        proxy.stop()
+        server.close()
+    assert stranger.startswith(b"HTTP/1.1 407") and control.startswith(b"HTTP/1.1 407")
+    assert tester.startswith(b"HTTP/1.1 200")
+    assert [r[0] for r in sqlite3.connect(db).execute("select path from flows")] == ["/tester"]

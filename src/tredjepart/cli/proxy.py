@@ -14,7 +14,7 @@ import tredjepart.proxy.entry as entry
 
 def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, policy: str | None,
                  session: str | None, entities: tuple[str, ...], extra: tuple[str, ...],
-                 store_values: bool = False) -> list[str]:
+                 store_values: bool = False, proxy_auth: str | None = None) -> list[str]:
     """The mitmdump/mitmweb command line for these settings."""
     name = "mitmweb" if web else "mitmdump"
     exe = Path(sys.executable).with_name(name)
@@ -30,6 +30,8 @@ def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, poli
         cmd += ["--set", f"tredjepart_entities={e}"]
     if store_values:
         cmd += ["--set", "tredjepart_store_values=true"]
+    if proxy_auth:
+        cmd += ["--set", f"proxyauth={proxy_auth}"]
     return cmd + list(extra)
 
 
@@ -37,14 +39,17 @@ def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, poli
 @click.option("--policy", "-p", type=click.Path(exists=True), help="Policy YAML file or folder of them.")
 @click.option("--db", "-d", default="tredjepart.sqlite", show_default=True, help="SQLite file to record into.")
 @click.option("--port", default=8080, show_default=True, help="Port the proxy listens on.")
-@click.option("--listen-host", default=None, help="Address to listen on (default: all).")
+@click.option("--listen-host", default=None,
+              help="Address to listen on (default: all; then every client must log in, see --proxy-auth).")
+@click.option("--proxy-auth", metavar="USER:PASS", default=None,
+              help="The credentials clients log in with (default: a password made at start-up and printed).")
 @click.option("--web", is_flag=True, help="Start mitmweb (the browser UI) instead of mitmdump.")
 @click.option("--session", "-s", default=None, help="Start a named session for every client.")
 @click.option("--entities", multiple=True, type=click.Path(exists=True), help="Extra tracker/owner list (repeatable).")
 @click.option("--store-values", is_flag=True,
               help="DEBUG ONLY: store cookie values in clear. Never on real citizens' data.")
 @click.argument("mitmproxy_args", nargs=-1, type=click.UNPROCESSED)
-def proxy(policy, db, port, listen_host, web, session, entities, store_values, mitmproxy_args) -> None:
+def proxy(policy, db, port, listen_host, web, session, entities, store_values, proxy_auth, mitmproxy_args) -> None:
     """Start the auditing proxy. Extra arguments after -- go to mitmproxy.
 
     Point the device's proxy at this machine and PORT, open http://mitm.it on it to install mitmproxy's CA,
@@ -63,7 +68,7 @@ def proxy(policy, db, port, listen_host, web, session, entities, store_values, m
     if store_values:
         click.echo("tredjepart: WARNING: --store-values stores cookie values IN CLEAR. Debug only.", err=True)
     cmd = mitm_command(web, port=port, listen_host=listen_host, db=db, policy=policy, session=session,
-                       entities=entities, extra=mitmproxy_args, store_values=store_values)
+                       entities=entities, extra=mitmproxy_args, store_values=store_values, proxy_auth=proxy_auth)
     click.echo(f"tredjepart: recording into {db}; proxy on port {port}" + (f", policy {policy}" if policy else ""),
                err=True)
     try:

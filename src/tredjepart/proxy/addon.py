@@ -17,6 +17,7 @@ from mitmproxy.utils import asyncio_utils
 
 from tredjepart.policy import load_policies
 from tredjepart.proxy import control
+from tredjepart.proxy.access import exposed, new_credentials
 from tredjepart.proxy.options import add_options
 from tredjepart.record.api import Recorder, Status, check_owner_lists, open_recorder
 from tredjepart.record.wire import Settings
@@ -38,6 +39,7 @@ class Auditor:
         self._ui = False  # whether a UI (mitmweb, mitmproxy's console) shows flows and must hear of late marks
         self._named: dict[str, str | None] = {}  # session id -> the solution last logged for it
         self._recording = None  # the flow being handed to the recorder (a verdict for it is not late)
+        self._auth = False  # whether clients log in (mitmproxy's proxyauth): flows of those who did not are skipped
 
     def load(self, loader) -> None:
         add_options(loader)
@@ -56,6 +58,8 @@ class Auditor:
             self._policies = _named_error("tredjepart_policy", load_policies, path) if path else []
             if path:
                 logger.info("tredjepart: policy %s loaded (%d solution(s))", path, len(self._policies))
+        if updated & {"tredjepart_auth", "listen_host", "mode", "proxyauth"}:
+            self._guard()
         if updated & RECORDING_OPTIONS:
             _named_error("tredjepart_db", self._open)
         elif "tredjepart_policy" in updated and self.recorder is not None:
@@ -64,6 +68,26 @@ class Auditor:
             logger.warning("tredjepart: cookie values are stored IN CLEAR (tredjepart_store_values). Debug only.")
         if "tredjepart_session" in updated and o.tredjepart_session and self.recorder:
             self.recorder.start_session(o.tredjepart_session)
+
+    def _guard(self) -> None:
+        """Require proxy credentials where the proxy is reachable beyond this machine (proxy.access)."""
+        o = ctx.options
+        if not all(hasattr(o, name) for name in ("proxyauth", "listen_host", "mode")):
+            return  # no proxy server here (tests of the addon alone)
+        self._auth = bool(o.proxyauth)
+        if o.proxyauth or o.tredjepart_auth == "off":
+            if o.tredjepart_auth == "off" and (modes := exposed(o.listen_host, o.mode)):
+                logger.warning("tredjepart: OPEN PROXY: %s listens beyond this machine without a password "
+                               "(tredjepart_auth=off); anyone who reaches it is recorded", ", ".join(modes))
+            return
+        if o.tredjepart_auth == "always" or exposed(o.listen_host, o.mode):
+            credentials = new_credentials()
+            o.update(proxyauth=credentials)
+            self._auth = True
+            user, password = credentials.split(":", 1)
+            logger.warning("tredjepart: the proxy asks every client to log in: user %s, password %s "
+                           "(choose your own with --set proxyauth=USER:PASS; no password with --listen-host "
+                           "127.0.0.1)", user, password)
 
     def _open(self) -> None:
         self.done()
@@ -146,6 +170,8 @@ class Auditor:
         # request.host, not pretty_host: a plain attribute, checked for every request the proxy sees
         if flow.request.host.lower() != self._control_host or not flow.live:
             return
+        if self._auth and "proxyauth" not in flow.metadata:
+            return  # mitmproxy's proxyauth has answered 407: strangers do not reach the control page
         flow.metadata["tredjepart_control"] = True
         client = flow.client_conn.peername[0] if flow.client_conn.peername else None
         flow.response = await control.respond(self.recorder, flow.request, client, self._control_host, self._token)
@@ -170,6 +196,8 @@ class Auditor:
     def _record(self, flow: http.HTTPFlow) -> None:
         if self.recorder is None or flow.metadata.get("tredjepart_control"):
             return
+        if self._auth and "proxyauth" not in flow.metadata and not flow.is_replay:
+            return  # a client that did not log in: answered 407 by mitmproxy, and no part of the evidence
         status = self.recorder.status()
         if status.failed:
             self._not_recording(flow, status)

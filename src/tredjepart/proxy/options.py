@@ -44,6 +44,13 @@ def add_options(loader) -> None:
         "arrive milliseconds after the response). Off: record inside the proxy's own process.",
     )
     loader.add_option(
+        "tredjepart_auth", str, "auto",
+        "Proxy authentication: 'auto' requires it when the proxy listens beyond this machine (a password is made "
+        "at start-up and printed, unless proxyauth is set); 'always' requires it on loopback too; 'off' never "
+        "(an open proxy on a network: only where nobody else can reach the port).",
+        choices=("auto", "always", "off"),
+    )
+    loader.add_option(
         "tredjepart_store_values", bool, False,
         "DEBUG ONLY: also store cookie values in clear. Never use this on real citizens' data.",
     )

@@ -1,0 +1,48 @@
+"""Who may use the proxy. An auditing proxy that any host of the network can use is a TLS-intercepting open proxy:
+strangers' traffic lands in the authority's evidence, and anyone can end the tester's sessions from the control
+page. So when the proxy listens beyond this machine, every client must log in (loopback clients too: a host that
+reaches the port reaches it whatever its address), with mitmproxy's own proxy authentication (``proxyauth``):
+a password made at start-up and printed, unless the tester gave one.
+
+Modes whose clients cannot be asked for a password are left as they are: WireGuard (its clients hold the keys),
+transparent, reverse, DNS, TUN and local capture (they are not reached as a proxy).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from collections.abc import Sequence
+
+from mitmproxy.proxy.mode_specs import ProxyMode, RegularMode, Socks5Mode, UpstreamMode
+
+USER = "tredjepart"
+ASKS_FOR_PASSWORD = (RegularMode, UpstreamMode, Socks5Mode)
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposed(listen_host: str, modes: Sequence[str]) -> list[str]:
+    """The modes (as given) that listen beyond this machine and ask clients for proxy credentials."""
+    out = []
+    for spec in modes or ["regular"]:
+        try:
+            mode = ProxyMode.parse(spec)
+        except ValueError:
+            continue  # mitmproxy itself refuses it, with its own message
+        if isinstance(mode, ASKS_FOR_PASSWORD) and not is_loopback(mode.listen_host(listen_host)):
+            out.append(spec)
+    return out
+
+
+def new_credentials() -> str:
+    """``user:password`` for mitmproxy's ``proxyauth``: a password of about 100 bits, easy to type on a phone."""
+    words = secrets.token_hex(13)
+    return f"{USER}:{words[:6]}-{words[6:12]}-{words[12:18]}-{words[18:]}"
