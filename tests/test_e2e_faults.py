@@ -160,3 +160,50 @@ def test_strangers_get_407_and_are_not_recorded(tmp_path):
     assert stranger.startswith(b"HTTP/1.1 407") and control.startswith(b"HTTP/1.1 407")
     assert tester.startswith(b"HTTP/1.1 200")
     assert [r[0] for r in sqlite3.connect(db).execute("select path from flows")] == ["/tester"]
+
+
+def test_raw_tcp_to_a_tracker_is_recorded_as_what_it_is(tmp_path):
+    """An MQTT-like connection to a tracker host carried data both ways and left no flow, no blind spot, no
+    finding. Now it is a flow of kind tcp with its sizes, judged like any other, and a blind spot."""
+    import socket
+    import threading
+
+    echo = socket.socket()
+    echo.bind(("127.0.0.1", 0))
+    echo.listen(4)
+
+    def serve():
+        conn, _ = echo.accept()
+        with conn:
+            data = conn.recv(1024)
+            conn.sendall(b"\x20\x02\x00\x00" + b"x" * len(data))  # an MQTT CONNACK, and some more
+
+    threading.Thread(target=serve, daemon=True).start()
+    policy = tmp_path / "p.yaml"
+    policy.write_text("solution: Demo portal\nfirst_party: [example-portal.dk]\n")
+    db = tmp_path / "audit.sqlite"
+    proxy = Mitmdump(tmp_path, _Ports(echo.getsockname()[1]), db=db, policy=policy)
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+            s.sendall(b"CONNECT mqtt.tracker-demo.com:1883 HTTP/1.1\r\nHost: mqtt.tracker-demo.com:1883\r\n\r\n")
+            assert s.recv(1024).startswith(b"HTTP/1.1 200")
+            s.sendall(b"\x10\x10\x00\x04MQTT\x04\x02\x00\x3cdevice-1")
+            got = b""
+            while len(got) < 4:
+                chunk = s.recv(1024)
+                if not chunk:
+                    break
+                got += chunk
+        assert got.startswith(b"\x20\x02")
+        time.sleep(0.5)
+    finally:
+        proxy.stop()
+        echo.close()
+    data = Database(db)
+    (flow,) = [f for f in data.table("flows").rows if f["kind"] == "tcp"]
+    assert (flow["host"], flow["port"], flow["party"], flow["covered"], flow["method"]) == (
+        "mqtt.tracker-demo.com", 1883, "third", 0, "TCP")
+    assert flow["request_size"] == 20 and flow["response_size"] >= 4
+    assert [b["host"] for b in data.table("blind_spots").rows] == ["mqtt.tracker-demo.com"]
+    rules = {f["rule"] for f in data.table("findings").rows}
+    assert {"undeclared-third-party", "uninspectable-host"} <= rules

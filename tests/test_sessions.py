@@ -42,3 +42,14 @@ def test_step_marks_current_session_and_starts_one_when_needed():
     assert s.step.label == "login"
     steps, started = t.step("consent: reject", 3.0, client="anyone")
     assert not started and s.step.label == "consent: reject"
+
+
+def test_a_flow_belongs_to_the_step_current_when_its_request_started():
+    t = SessionTracker()
+    s, _ = t.session_for("10.0.0.1", 1.0)
+    assert s.step_at(5.0) is None
+    (login,), _ = t.step("login", 10.0, "10.0.0.1")
+    (pay,), _ = t.step("pay", 20.0, "10.0.0.1")
+    assert s.step_at(9.9) is None and s.step_at(10.0) == login.id and s.step_at(19.99) == login.id
+    assert s.step_at(25.0) == pay.id
+    assert s.step_labels == ["login", "pay"]

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Where a request sits relative to the solution under audit.
-PARTIES = ("first", "third", "background")
+# Where a request sits relative to the solution under audit. "tool": the audit's own hosts (mitmproxy's CA page
+# mitm.it, tredjepart's control page), never a party of the solution.
+PARTIES = ("first", "third", "background", "tool")
 
 # What a request is for (flows.kind). "xhr" covers XMLHttpRequest and fetch().
 REQUEST_KINDS = (
@@ -23,6 +24,9 @@ REQUEST_KINDS = (
     "font",
     "media",
     "other",
+    "tcp",  # a raw TCP connection (observe.streams)
+    "udp",
+    "dns",
 )
 
 # What a party can be seen doing: the request kinds plus what the detectors and cookie parsing add.

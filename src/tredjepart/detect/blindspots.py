@@ -26,6 +26,8 @@ REASONS = {
     "tls-version": "the device and the proxy could not agree on a TLS version",
     "not-tls": "the device did not speak TLS the proxy could read",
     "handshake-failed": "the TLS handshake failed",
+    "raw-stream": "the device spoke another protocol than HTTP to it (raw TCP or UDP), whose content tredjepart "
+                  "records only as sizes",
 }
 
 
@@ -53,7 +55,7 @@ def blind_spot(session_id: str | None, host: str | None, client: str | None, err
     ``host`` is the SNI the device asked for (or the server address when it sent none), ``client`` the device's
     address, ``error`` mitmproxy's error text, ``when`` the time of the failure.
     """
-    reason = classify_tls_error(error)
+    reason = "raw-stream" if error and error.startswith("raw ") else classify_tls_error(error)
     if reason is None:
         return None
     host = normalize_host(host or "") or "unknown"
@@ -67,11 +69,18 @@ def blind_spot(session_id: str | None, host: str | None, client: str | None, err
         first_seen=when,
         last_seen=when,
     )
-    message = (
-        f"The device would not talk to {host} through the proxy: {REASONS[reason]}. Its traffic to {host} could "
-        f"not be inspected, so whatever it sent there (cookies, identifiers, analytics) is a blind spot of this "
-        f"audit. Check the app's certificate pinning, or test {host} another way."
-    )
+    if reason == "raw-stream":
+        message = (
+            f"The device talked to {host} in another protocol than HTTP ({error[4:]}): tredjepart records when, "
+            f"how many messages and how many bytes, but cannot read what was sent, so its content is a blind spot "
+            f"of this audit. Check what the app sends there another way."
+        )
+    else:
+        message = (
+            f"The device would not talk to {host} through the proxy: {REASONS[reason]}. Its traffic to {host} "
+            f"could not be inspected, so whatever it sent there (cookies, identifiers, analytics) is a blind spot "
+            f"of this audit. Check the app's certificate pinning, or test {host} another way."
+        )
     found = new_finding("uninspectable-host", site=site_of(host), message=message, host=host,
                         session_id=session_id, when=when,
                         details={"reason": reason, "clients": [client], "error": spot.error, "blind_spot_id": spot.id})

@@ -23,7 +23,8 @@ BEACON_KINDS = ("beacon", "ping", "pixel")
 _KIND_WORDS = {
     "document": "a page", "script": "a script", "stylesheet": "a stylesheet", "image": "an image",
     "xhr": "a data request (XHR/fetch)", "beacon": "a beacon", "ping": "a ping", "websocket": "a websocket",
-    "font": "a font", "media": "media", "other": "a request", "cookie_set": "a cookie it set",
+    "font": "a font", "media": "media", "other": "a request", "tcp": "a raw TCP connection",
+    "udp": "a raw UDP connection", "dns": "a DNS lookup", "cookie_set": "a cookie it set",
     "cookie_sent": "a cookie sent to it", "js_cookie": "a cookie set by script", "pixel": "a tracking pixel",
     "sdk": "an app SDK call",
 }

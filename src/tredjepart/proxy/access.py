@@ -11,10 +11,13 @@ transparent, reverse, DNS, TUN and local capture (they are not reached as a prox
 from __future__ import annotations
 
 import ipaddress
+import logging
 import secrets
 from collections.abc import Sequence
 
 from mitmproxy.proxy.mode_specs import ProxyMode, RegularMode, Socks5Mode, UpstreamMode
+
+logger = logging.getLogger("tredjepart.proxy.addon")
 
 USER = "tredjepart"
 ASKS_FOR_PASSWORD = (RegularMode, UpstreamMode, Socks5Mode)
@@ -46,3 +49,20 @@ def new_credentials() -> str:
     """``user:password`` for mitmproxy's ``proxyauth``: a password of about 100 bits, easy to type on a phone."""
     words = secrets.token_hex(13)
     return f"{USER}:{words[:6]}-{words[6:12]}-{words[12:18]}-{words[18:]}"
+
+
+def guard(setting: str, proxyauth: str | None, listen_host: str, modes: Sequence[str]) -> str | None:
+    """The credentials to require (``user:password`` for ``proxyauth``), when the tester set none and the proxy
+    must ask (``setting`` "always", or "auto" and listening beyond this machine); None otherwise. Says so."""
+    if proxyauth or setting == "off":
+        if setting == "off" and (reachable := exposed(listen_host, modes)):
+            logger.warning("tredjepart: OPEN PROXY: %s listens beyond this machine without a password "
+                           "(tredjepart_auth=off); anyone who reaches it is recorded", ", ".join(reachable))
+        return None
+    if setting != "always" and not exposed(listen_host, modes):
+        return None
+    credentials = new_credentials()
+    user, password = credentials.split(":", 1)
+    logger.warning("tredjepart: the proxy asks every client to log in: user %s, password %s (choose your own "
+                   "with --set proxyauth=USER:PASS; no password with --listen-host 127.0.0.1)", user, password)
+    return credentials

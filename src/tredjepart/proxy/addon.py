@@ -12,21 +12,21 @@ import gc
 import logging
 import secrets
 from mitmproxy import command, ctx, exceptions, http, tls
-from mitmproxy.hooks import UpdateHook
 from mitmproxy.utils import asyncio_utils
 
 from tredjepart.policy import load_policies
 from tredjepart.proxy import control
-from tredjepart.proxy.access import exposed, new_credentials
+from tredjepart.proxy.access import guard
+from tredjepart.proxy.listener import ProxyListener
 from tredjepart.proxy.options import add_options
-from tredjepart.record.api import Recorder, Status, check_owner_lists, open_recorder
-from tredjepart.record.wire import Settings
+from tredjepart.record.api import Recorder, check_owner_lists, open_recorder
+from tredjepart.record.wire import OWN_HOSTS, Settings
 
 logger = logging.getLogger(__name__)
 
-MARK = ":warning:"
 RECORDING_OPTIONS = {"tredjepart_db", "tredjepart_store_values", "tredjepart_background_hosts",
-                     "tredjepart_cnames", "tredjepart_process", "tredjepart_entities"}
+                     "tredjepart_cnames", "tredjepart_process", "tredjepart_entities", "tredjepart_control_host",
+                     "onboarding_host"}
 
 
 class Auditor:
@@ -36,9 +36,9 @@ class Auditor:
         self._control_host = control.DEFAULT_HOST
         self._token = secrets.token_urlsafe(24)  # the control page's token for this run
         self._task: asyncio.Task | None = None
-        self._ui = False  # whether a UI (mitmweb, mitmproxy's console) shows flows and must hear of late marks
-        self._named: dict[str, str | None] = {}  # session id -> the solution last logged for it
         self._recording = None  # the flow being handed to the recorder (a verdict for it is not late)
+        self.listener = ProxyListener(lambda: self._recording)
+        self._targets: dict[str, tuple[str, int]] = {}  # client connection id -> its CONNECT target
         self._auth = False  # whether clients log in (mitmproxy's proxyauth): flows of those who did not are skipped
 
     def load(self, loader) -> None:
@@ -74,27 +74,18 @@ class Auditor:
         o = ctx.options
         if not all(hasattr(o, name) for name in ("proxyauth", "listen_host", "mode")):
             return  # no proxy server here (tests of the addon alone)
-        self._auth = bool(o.proxyauth)
-        if o.proxyauth or o.tredjepart_auth == "off":
-            if o.tredjepart_auth == "off" and (modes := exposed(o.listen_host, o.mode)):
-                logger.warning("tredjepart: OPEN PROXY: %s listens beyond this machine without a password "
-                               "(tredjepart_auth=off); anyone who reaches it is recorded", ", ".join(modes))
-            return
-        if o.tredjepart_auth == "always" or exposed(o.listen_host, o.mode):
-            credentials = new_credentials()
+        credentials = guard(o.tredjepart_auth, o.proxyauth, o.listen_host, o.mode)
+        if credentials:
             o.update(proxyauth=credentials)
-            self._auth = True
-            user, password = credentials.split(":", 1)
-            logger.warning("tredjepart: the proxy asks every client to log in: user %s, password %s "
-                           "(choose your own with --set proxyauth=USER:PASS; no password with --listen-host "
-                           "127.0.0.1)", user, password)
+        self._auth = bool(o.proxyauth)
 
     def _open(self) -> None:
         self.done()
         o = ctx.options
+        own = (self._control_host, getattr(o, "onboarding_host", "mitm.it"), *OWN_HOSTS)
         settings = Settings(o.tredjepart_db, self._policies, list(o.tredjepart_entities), o.tredjepart_store_values,
-                            tuple(o.tredjepart_background_hosts), o.tredjepart_cnames)
-        self.recorder = open_recorder(settings, self, process=o.tredjepart_process)
+                            tuple(o.tredjepart_background_hosts), o.tredjepart_cnames, tuple(dict.fromkeys(own)))
+        self.recorder = open_recorder(settings, self.listener, process=o.tredjepart_process)
         logger.info("tredjepart: recording into %s%s", o.tredjepart_db,
                     " (worker process)" if o.tredjepart_process else "")
         if self._task is None and _loop_running():
@@ -105,7 +96,7 @@ class Auditor:
         # move it out of the garbage collector's sight, or every full collection walks it again (measured: about
         # a tenth of mitmdump's throughput on a busy proxy).
         gc.freeze()
-        self._ui = ctx.master.addons.get("view") is not None
+        self.listener.ui = ctx.master.addons.get("view") is not None
         if self._task is None and self.recorder is not None:
             self._start_task()
 
@@ -182,6 +173,58 @@ class Auditor:
     def error(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
 
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        """Remember the host a client's tunnel is for: a raw TCP flow in it reaches that host (its server
+        address may be rewritten on the way: upstream proxies, routing)."""
+        self._targets[flow.client_conn.id] = (flow.request.host, flow.request.port)
+        if len(self._targets) > 10_000:
+            del self._targets[next(iter(self._targets))]
+
+    def tcp_start(self, flow) -> None:
+        if (target := self._targets.get(flow.client_conn.id)) is not None:
+            flow.metadata["tredjepart_target"] = target
+
+    def tcp_end(self, flow) -> None:
+        self._record_stream(flow)
+
+    def tcp_error(self, flow) -> None:
+        self._record_stream(flow)
+
+    def udp_end(self, flow) -> None:
+        self._record_stream(flow)
+
+    def udp_error(self, flow) -> None:
+        self._record_stream(flow)
+
+    def dns_response(self, flow) -> None:
+        self._record_stream(flow)
+
+    def dns_error(self, flow) -> None:
+        self._record_stream(flow)
+
+    def websocket_end(self, flow: http.HTTPFlow) -> None:
+        self._record_stream(flow)
+
+    def _record_stream(self, flow) -> None:
+        """A flow that is no HTTP request (or a WebSocket's messages): recorded as what it is (observe.streams)."""
+        if self.recorder is None or flow.metadata.get("tredjepart_control"):
+            return
+        if self._auth and "proxyauth" not in flow.metadata and flow.client_conn not in self._logged_in():
+            return
+        self._recording = flow
+        try:
+            self.recorder.record_stream(flow)
+        except Exception as e:  # noqa: BLE001 - a failing record must never break the traffic
+            logger.error("tredjepart: could not record stream %s (%s: %s)", flow.id, type(e).__name__, e)
+        finally:
+            self._recording = None
+
+    @staticmethod
+    def _logged_in():
+        """The client connections mitmproxy's proxyauth has let in (after their CONNECT)."""
+        auth = ctx.master.addons.get("proxyauth")
+        return auth.authenticated if auth is not None else {}
+
     def tls_failed_client(self, data: tls.TlsData) -> None:
         """The device refused the proxy's certificate (pinning, untrusted CA): record a blind spot."""
         if self.recorder is None:
@@ -200,7 +243,7 @@ class Auditor:
             return  # a client that did not log in: answered 407 by mitmproxy, and no part of the evidence
         status = self.recorder.status()
         if status.failed:
-            self._not_recording(flow, status)
+            self.listener.not_recording(flow, status)
         self._recording = flow
         try:
             self.recorder.record(flow)
@@ -208,52 +251,6 @@ class Auditor:
             logger.error("tredjepart: could not record flow %s (%s: %s)", flow.id, type(e).__name__, e)
         finally:
             self._recording = None
-
-    # --- what the recorder tells us (record.api.Listener) -------------------------------------------------
-
-    def on_verdict(self, flow: http.HTTPFlow, covered: bool, reason: str) -> None:
-        """Mark an uncovered flow for mitmweb and mitmproxy's console; a covered one carries its verdict too."""
-        if covered:
-            flow.comment = f"tredjepart: covered: {reason}"
-        else:
-            flow.marked = MARK
-            flow.comment = f"tredjepart: {reason or 'third party not covered by the policy'}"
-        if self._ui and flow is not self._recording:  # marked after the response went out (worker process)
-            ctx.master.addons.trigger(UpdateHook([flow]))
-
-    def on_finding(self, finding) -> None:
-        if finding.severity == "error":  # one clear line the first time a session meets the problem
-            logger.warning("tredjepart [%s] %s", finding.rule, finding.message)
-
-    def on_session(self, view) -> None:
-        name = repr(view.name) if view.name else view.id[:8]
-        if view.ended is not None:
-            self._named.pop(view.id, None)
-            if view.name:
-                logger.info("tredjepart: session %s ended", name)
-            return
-        if view.id not in self._named and view.name:
-            logger.info("tredjepart: session %s started (%s), policy: %s", name, view.id[:8],
-                        view.solution or "chosen by the first page")
-        elif view.id in self._named and view.solution != self._named[view.id] and view.solution:
-            logger.info("tredjepart: session %s is judged by the policy of %s", name, view.solution)
-        self._named[view.id] = view.solution
-
-    def on_status(self, status: Status) -> None:
-        if status.note:
-            logger.warning("tredjepart: %s", status.note)
-        if status.failed:
-            logger.error("tredjepart: NOT RECORDING: %s (unsaved records go to %s)", status.failed,
-                         status.fallback_path)
-        elif status.refused:
-            logger.warning("tredjepart: %d record(s) refused by the database so far, set aside in %s",
-                           status.refused, status.fallback_path)
-
-    @staticmethod
-    def _not_recording(flow: http.HTTPFlow, status: Status) -> None:
-        flow.marked = ":x:"
-        flow.comment = f"tredjepart: NOT RECORDED in the database ({status.failed}); saved to {status.fallback_path}"
-
 
 def _named_error(option: str, fn, *args):
     """``fn(*args)``, with a ValueError turned into an OptionsError that names ``option``."""

@@ -53,6 +53,9 @@ class Recorder(Protocol):
 
     def record(self, flow: http.HTTPFlow) -> None: ...
 
+    def record_stream(self, flow) -> None:
+        """A TCP, UDP or DNS flow, or the messages of a WebSocket (at its end)."""
+
     def record_tls_failure(self, host: str | None, client: str | None, error: str | None,
                            when: float | None = None) -> None: ...
 

@@ -4,6 +4,7 @@ the session, the owner data and a cached canonical name, and returns small value
 
 How the party is decided:
 
+- the audit's own hosts (mitmproxy's CA page, the control page) are "tool": never a party of the solution;
 - the device's own background traffic (observe.background) is "background", whatever else is true;
 - with a policy, its first-party sites decide;
 - without one, the site of the session's first page (or of an app's first own call) is the first party; before
@@ -47,14 +48,16 @@ def serves_trackers(rec: FlowRecord, entities) -> bool:
     return owner is not None and bool(set(owner.categories) & TRACKING_CATEGORIES)
 
 
-def opens_session(rec: FlowRecord, entities) -> bool:
+def opens_session(rec: FlowRecord, entities, own_hosts: tuple[str, ...] = ()) -> bool:
     """Whether ``rec`` can be the first page of a session (its site then the first party, without a policy)."""
-    if rec.background:
+    if rec.background or rec.host in own_hosts:
         return False
     return rec.top_level or (rec.client == "app" and not serves_trackers(rec, entities))
 
 
-def party_of(rec: FlowRecord, session: Session, entities) -> str:
+def party_of(rec: FlowRecord, session: Session, entities, own_hosts: tuple[str, ...] = ()) -> str:
+    if rec.host in own_hosts:
+        return "tool"
     if rec.background:
         return "background"
     if session.policy is not None:
@@ -65,11 +68,11 @@ def party_of(rec: FlowRecord, session: Session, entities) -> str:
 
 
 def attribute(rec: FlowRecord, session: Session, entities,
-              canonical: Callable[[str], str | None] | None = None) -> Attribution:
+              canonical: Callable[[str], str | None] | None = None, own_hosts: tuple[str, ...] = ()) -> Attribution:
     """The attribution of ``rec`` in ``session``. ``canonical(host)`` answers from a resolver's cache (None while
-    a name is not resolved yet); it is asked for first-party hosts only."""
-    party = party_of(rec, session, entities)
-    if entities is None:
+    a name is not resolved yet); it is asked for first-party hosts only. ``own_hosts`` are the audit's own."""
+    party = party_of(rec, session, entities, own_hosts)
+    if entities is None or party == "tool":
         return Attribution(party, rec.site)
     entity = entities.lookup(rec.host)
     site, cloak = rec.site, None

@@ -21,6 +21,7 @@ from collections import deque
 
 from mitmproxy import http
 
+from tredjepart.observe.streams import stream_facts
 from tredjepart.record.api import Listener, Status
 from tredjepart.record.process import WorkerProcess
 from tredjepart.record.sessions import ALL_CLIENTS, SessionView
@@ -59,6 +60,14 @@ class WorkerRecorder:
             return self._local.record(flow)
         self._pending[flow.id] = (time.monotonic(), flow)
         self._send("record", snapshot(flow))
+
+    def record_stream(self, flow) -> None:
+        if self._local is not None:
+            return self._local.record_stream(flow)
+        facts = stream_facts(flow)
+        if facts is not None:
+            self._pending[facts.id] = (time.monotonic(), flow)
+            self._send("record_stream", facts)
 
     def record_tls_failure(self, host, client, error, when=None) -> None:
         self._send("record_tls_failure", host, client, error, time.time() if when is None else when)

@@ -18,6 +18,7 @@ from tredjepart.detect.transfers import transfer_finding
 from tredjepart.entities import load_entities
 from tredjepart.observe import observe
 from tredjepart.observe.signals import wire_signals
+from tredjepart.observe.streams import StreamFacts, stream_facts, stream_record
 from tredjepart.policy import choose_policy
 from tredjepart.record.api import Listener, Status
 from tredjepart.record.attribution import attribute, judge, opens_session
@@ -60,18 +61,19 @@ class LocalRecorder:
     def record(self, flow: http.HTTPFlow) -> None:
         """Observe, attribute, detect and judge one flow; queue its records in one piece; tell the listener."""
         client = flow.client_conn.peername[0] if flow.client_conn.peername else "unknown"
-        session, changed = self.sessions.session_for(client, flow.request.timestamp_start)
+        session, changed = self._session_for(client, flow.request.timestamp_start)
         obs = observe(flow, session.id, self.key, store_values=self.settings.store_values,
                       background_hosts=self.settings.background_hosts)
         rec = obs.flow
         if session.device is None and rec.user_agent and not rec.background:
             session.device, changed = rec.user_agent, True
-        if session.first_site is None and opens_session(rec, self.entities):
+        if session.first_site is None and opens_session(rec, self.entities, self.settings.own_hosts):
             session.first_site, session.first_host = rec.site, rec.host
             self._attach_policy(session)
             changed = True
-        rec.step_id = session.step.id if session.step else None
-        a = attribute(rec, session, self.entities, self.cnames.canonical if self.cnames else None)
+        rec.step_id = session.step_at(rec.started)
+        a = attribute(rec, session, self.entities, self.cnames.canonical if self.cnames else None,
+                      self.settings.own_hosts)
         rec.party, rec.site, rec.sdk = a.party, a.site, a.sdk
         rec.entity = a.entity.name if a.entity else None
         for r in (*obs.cookies, *obs.scripts):
@@ -101,11 +103,42 @@ class LocalRecorder:
             self.listener.on_finding(f)
         self._tell(session, changed)
 
+    def record_stream(self, flow) -> None:
+        """A TCP, UDP or DNS flow, or a WebSocket's messages (a mitmproxy flow, or its observe.streams facts): a
+        flow row with the sizes; raw TCP and UDP are also a blind spot (their content is not read)."""
+        facts = flow if isinstance(flow, StreamFacts) else stream_facts(flow)
+        if facts is None:
+            return
+        session, changed = self._session_for(facts.client, facts.started)
+        rec = stream_record(facts, session.id)
+        rec.step_id = session.step_at(rec.started)
+        a = attribute(rec, session, self.entities, own_hosts=self.settings.own_hosts)
+        rec.party, rec.site, rec.sdk = a.party, a.site, a.sdk
+        rec.entity = a.entity.name if a.entity else None
+        found = judge(rec, [], frozenset(), None, session.policy)
+        if (transfer := transfer_finding(rec, a.entity)) is not None:
+            found.append(transfer)
+        ops = [Op("flows", [to_row(rec)])] + ([self._session_op(session)] if changed else [])
+        if facts.kind in ("tcp", "udp") and rec.party != "background":
+            spot, spotted = self.detectors.on_tls_failed(session.id, rec.host, facts.client,
+                                                         f"raw {facts.kind.upper()} connection", facts.started)
+            if spot is not None:
+                ops.append(Op("blind_spots", [to_row(spot)], replace=True))
+                found += spotted if rec.party == "third" else []
+        new = self.book.add(session.id, found)
+        self.writer.put(ops + self._findings_ops(force=bool(new)))
+        self._count(session, rec, len(new))
+        if rec.party == "third":
+            self.listener.on_verdict(flow, bool(rec.covered), rec.verdict or "")
+        for f in new:
+            self.listener.on_finding(f)
+        self._tell(session, changed)
+
     def record_tls_failure(self, host: str | None, client: str | None, error: str | None,
                            when: float | None = None) -> None:
         """A failed client TLS handshake (mitmproxy's tls_failed_client): a blind spot and its finding."""
         when = time.time() if when is None else when
-        session, new = self.sessions.session_for(client or "unknown", when)
+        session, new = self._session_for(client or "unknown", when)
         if new:
             self.writer.put(self._session_op(session))
         spot, found = self.detectors.on_tls_failed(session.id, host, client, error, when)
@@ -187,6 +220,14 @@ class LocalRecorder:
         return self.status()
 
     # --- helpers --------------------------------------------------------------------------------------------
+
+    def _session_for(self, client: str, when: float) -> tuple[Session, bool]:
+        """The session of ``client``; a new one is judged by the policy that applies before any page (the named
+        or the only one) from its first flow on."""
+        session, new = self.sessions.session_for(client, when)
+        if new:
+            self._attach_policy(session)
+        return session, new
 
     def _attach_policy(self, session: Session) -> None:
         session.policy = choose_policy(self.policies, session.policy_name, session.first_host)

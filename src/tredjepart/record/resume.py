@@ -50,6 +50,7 @@ def _session(db, row: dict, policies: list) -> Session:
     if steps:
         s.step = Step(steps[0][0], s.id, steps[0][1], steps[0][2])
         s.step_labels = [label for _, label, _ in reversed(steps)]
+        s.step_times = sorted((started, step_id) for step_id, _, started in steps)
     return s
 
 

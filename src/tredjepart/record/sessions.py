@@ -13,6 +13,7 @@ changes: a copy of the truth, never a second tracker that could drift from it.
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from tredjepart.policy import Policy
 
 ALL_CLIENTS = "*"
 STEP_LABELS_KEPT = 50  # the labels a session keeps for its view (the steps table has them all)
+STEP_TIMES_KEPT = 1000  # the steps a session can place flows in by their request time
 
 
 @dataclass(slots=True)
@@ -45,7 +47,14 @@ class Session:
     first_host: str | None = None  # host of that document
     step: Step | None = None
     step_labels: list[str] = field(default_factory=list)  # the latest labels, for the view
-    counts: dict[str, int] = field(default_factory=dict)  # flows, third_party, uncovered, findings
+    counts: dict[str, int] = field(default_factory=dict)  # flows, third_party_flows, uncovered, findings
+    step_times: list[tuple[float, str]] = field(default_factory=list)  # (started, step id), in order
+
+    def step_at(self, when: float) -> str | None:
+        """The id of the step that was current when a request started at ``when`` (a flow is recorded at its
+        response: a step marked while it was under way does not take it)."""
+        i = bisect.bisect_right(self.step_times, (when, "\uffff"))
+        return self.step_times[i - 1][1] if i else None
 
     @property
     def solution(self) -> str | None:
@@ -160,6 +169,8 @@ class SessionTracker:
         steps = []
         for session in sessions:
             session.step = Step(id=uuid.uuid4().hex, session_id=session.id, label=label, started=when)
+            bisect.insort(session.step_times, (when, session.step.id))
+            del session.step_times[:-STEP_TIMES_KEPT]
             session.step_labels.append(label)
             del session.step_labels[:-STEP_LABELS_KEPT]
             steps.append(session.step)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from mitmproxy import connection, flow as mflow, http
 
+OWN_HOSTS = ("mitm.it", "tredjepart.proxy")  # mitmproxy's onboarding page and the control page, by default
 BODY_LIMIT = 1 << 20  # response bodies above this are not sent (only scripts and image headers are looked at)
 SCRIPT_LIMIT = 16 << 20  # script bodies are sent up to this size (fingerprinted and scanned)
 
@@ -29,6 +30,7 @@ class Settings:
     store_values: bool = False
     background_hosts: tuple[str, ...] = ()
     cnames: bool = False  # resolve first-party hosts' canonical names (detect.cloaking)
+    own_hosts: tuple[str, ...] = OWN_HOSTS  # the audit's own hosts: party "tool", never the solution's
     commit_seconds: float = 0.5  # the writer commits at most this often (a hard kill loses at most this much)
 
 

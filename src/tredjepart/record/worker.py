@@ -25,7 +25,7 @@ from tredjepart.record.wire import Reply, Settings, rebuild
 
 logger = logging.getLogger(__name__)
 
-VERBS = frozenset({"record", "record_tls_failure", "start_session", "end_session", "mark_step", "set_policies",
+VERBS = frozenset({"record", "record_stream", "record_tls_failure", "start_session", "end_session", "mark_step", "set_policies",
                    "resume"})
 
 

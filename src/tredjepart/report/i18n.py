@@ -157,6 +157,8 @@ KINDS = {
     "image": ("billede", "image"), "xhr": ("dataforespørgsel (XHR/fetch)", "data request (XHR/fetch)"),
     "beacon": ("beacon", "beacon"), "ping": ("ping", "ping"), "websocket": ("websocket", "websocket"),
     "font": ("skrifttype", "font"), "media": ("medie", "media"), "other": ("andet", "other"),
+    "tcp": ("rå TCP-forbindelse", "raw TCP connection"), "udp": ("rå UDP-forbindelse", "raw UDP connection"),
+    "dns": ("DNS-opslag", "DNS lookup"),
     "cookie_set": ("satte cookies", "set cookies"), "cookie_sent": ("fik cookies sendt", "was sent cookies"),
     "js_cookie": ("cookie sat af script", "cookie set by script"), "pixel": ("sporingspixel", "tracking pixel"),
     "sdk": ("app-SDK-kald", "app SDK call"),
