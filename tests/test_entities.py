@@ -480,3 +480,12 @@ def test_missing_and_binary_files(tmp_path):
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ValueError, match=r"bin\.json: not UTF-8"):
         load_entities([tmp_path / "bin.json"])
+
+
+def test_service_names_survive_yaml_flow_style(raw):
+    """An unquoted comma inside a flow mapping ends the name ("Oracle Advertising (BlueKai"): names must be whole."""
+    for item in raw:
+        for svc in item.get("services", []):
+            assert set(svc) <= {"name", "purpose", "hosts", "source", "notes"}, (item["name"], svc)
+            name = svc.get("name") or ""
+            assert name.count("(") == name.count(")"), (item["name"], name)
