@@ -6,9 +6,11 @@ probably the first party's own by the own-domain evidence), the share of third-p
 tds.json or Disconnect's entities.json knows that get the same owner from the built-in data alone, the sites by
 prevalence, and the unattributed ones. The lists are compared with, never copied or shipped.
 
-    scripts/coverage-lists.py [SHARED_DATA_DIR] [--show N] [--all-domains]
+    scripts/coverage-lists.py [SHARED_DATA_DIR] [--show N] [--all-domains] [--data FILE]
 
 ``--all-domains`` also compares every domain of the built-in file with the lists, to find entries to check.
+``--data FILE`` measures another file in tredjepart's format instead of the built-in data (an older version of
+it, to compare, or a list of your own).
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ import sys
 from pathlib import Path
 
 from tredjepart.capture_facts import read_shared
-from tredjepart.entities import builtin_entities
+from tredjepart.entities import builtin_entities, load_entities
 from tredjepart.entities.coverage import compare_domains, measure
-from tredjepart.entities.coverage_report import format_report, load_lists
+from tredjepart.entities.coverage_report import (
+    LISTS,
+    format_report,
+    format_tds_coverage,
+    list_paths,
+    load_lists,
+    tds_coverage,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,15 +42,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-domains", action="store_true",
                         help="also compare every domain of the built-in file with the lists")
     parser.add_argument("--show", type=int, default=40, help="how many sites to list in each section")
+    parser.add_argument("--data", help="measure this file (tredjepart's format) instead of the built-in data")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     if not any(Path(args.shared, d).is_dir() for d in ("har", "har-variety", "mitmproxy-flows")):
         print(f"{args.shared}: no har/, har-variety/ or mitmproxy-flows/ directory here", file=sys.stderr)
         return 2
-    ours = builtin_entities()
+    ours = load_entities([args.data], builtin=False) if args.data else builtin_entities()
     lists = load_lists(args.shared)
     result = measure(read_shared(args.shared), ours, lists)
     print(format_report(result, show=args.show))
+    tds = next(iter(LISTS))
+    if tds in lists:
+        print("\n" + format_tds_coverage(tds_coverage(list_paths(args.shared)[tds], ours, lists[tds])))
     if args.all_domains:
         for label, theirs in lists.items():
             a = compare_domains(ours, theirs, label)

@@ -17,11 +17,14 @@ from tredjepart.capture_facts import capture_files, read_facts, read_shared
 from tredjepart.entities import builtin_entities, load_entities
 from tredjepart.entities.certs import CertFacts
 from tredjepart.entities.coverage import ALL, EITHER, CaptureFacts, SeenFlow, measure
-from tredjepart.entities.coverage_report import format_report, load_lists
+from tredjepart.entities.coverage_report import format_report, format_tds_coverage, load_lists, tds_coverage
 
-# Floors under the figures measured on ../shared/data (docs/entities.md has the figures themselves).
-FLOWS_FLOOR = {"all": 0.60, "har": 0.95, "har-variety": 0.45}
-SITES_FLOOR = 0.65
+# Floors just under the figures measured on ../shared/data (docs/entities.md has the figures themselves): the
+# data may only get better. The goal for sites is 97%; the captures' remaining unknown sites are mostly ad-tech
+# of 2013-2018 whose owners no primary source we could find names (docs/entities.md lists them).
+FLOWS_FLOOR = {"all": 0.92, "har": 0.98, "har-variety": 0.90}
+SITES_FLOOR = {"DuckDuckGo tds": 0.90, "Disconnect entities": 0.83, EITHER: 0.84}
+TDS_WEIGHTED_FLOOR = 0.50
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +61,28 @@ def test_sites_a_tracker_list_knows_get_the_right_owner(shared, label):
     _, result = shared
     agreement = result.lists[label][ALL]
     assert agreement.known > 150
-    assert agreement.right_rate >= SITES_FLOOR, format_report(result)
+    assert agreement.right_rate >= SITES_FLOOR[label], format_report(result)
+
+
+def test_duckduckgo_tracker_hosts_by_prevalence():
+    """Independent of the captures: DuckDuckGo's own tracker hosts, weighted by the share of sites they are on."""
+    path = need_shared("tracker-lists", "ddg__web_v6_extension-tds.json")
+    found = tds_coverage(path, builtin_entities(), load_entities([path], builtin=False))
+    assert found.hosts > 2000
+    assert found.agreed_weight / found.weight >= TDS_WEIGHTED_FLOOR, format_tds_coverage(found)
+
+
+def test_tds_coverage_counts_and_weighs(tmp_path):
+    path = tmp_path / "tds.json"
+    path.write_text(json.dumps({"entities": {"Google LLC": {"domains": ["doubleclick.net"]}},
+                                "domains": {"doubleclick.net": "Google LLC", "x.example": "X Corp"},
+                                "trackers": {"doubleclick.net": {"owner": {"name": "Google LLC"}, "prevalence": 3},
+                                             "x.example": {"owner": {"name": "X Corp"}, "prevalence": 1},
+                                             "taboola.com": {"owner": {"name": "Wrong"}, "prevalence": "bad"},
+                                             "none.example": {"prevalence": 5}}}))
+    found = tds_coverage(path, builtin_entities(), load_entities([path], builtin=False))
+    assert (found.hosts, found.named, found.agreed, found.weight, found.agreed_weight) == (3, 2, 1, 4.0, 3.0)
+    assert "1/3 (33.3%) of hosts, 75.0% weighted by prevalence" in format_tds_coverage(found)
 
 
 def test_report_sections(shared):

@@ -169,6 +169,17 @@ def test_organisation_of_a_known_owner(data):
     assert "organisation-validated" in found.evidence
 
 
+def test_a_cdns_name_on_a_customers_certificate_names_no_owner(data):
+    """Even where the data does not know the CDN's own host names (``sni.cloudflaressl.com``), a certificate
+    issued to a company that is above all a CDN or host does not make the customer's host that company's."""
+    customer = cert("shop.unknown-customer.example", ["shop.unknown-customer.example"], org="Cloudflare, Inc.")
+    assert owner_from_certificate("shop.unknown-customer.example", customer, data) is None
+    akamai = cert("www.unknown-customer.example", ["www.unknown-customer.example"], org="Akamai Technologies, Inc.")
+    assert owner_from_certificate("www.unknown-customer.example", akamai, data) is None
+    microsoft = cert("x.unknown-msft.example", ["x.unknown-msft.example"], org="Microsoft Corporation")
+    assert owner_from_certificate("x.unknown-msft.example", microsoft, data).entity.name == "Microsoft Corporation"
+
+
 def test_no_owner_from_a_dv_certificate_of_unknown_sites(data):
     dv = cert("cdn.unknown-vendor.example", ["cdn.unknown-vendor.example", "unknown-vendor.example"])
     assert owner_from_certificate("cdn.unknown-vendor.example", dv, data) is None

@@ -51,6 +51,15 @@ def infrastructure(entities: Entities | None, host: str) -> bool:
     return "hosting" in service.entity.categories  # a list without purposes: the owner's categories
 
 
+def infrastructure_owner(entity: Entity) -> bool:
+    """Whether ``entity`` is above all a CDN or host: its most used purpose is one (or, for an owner from a list
+    without purposes, its categories say hosting). Such companies issue certificates in their own name for their
+    customers' sites (Cloudflare does), so their name on a certificate says nothing about whose the host is."""
+    if entity.purposes:
+        return entity.purposes[0] in INFRASTRUCTURE
+    return "hosting" in entity.categories
+
+
 def shared_certificate(cert: CertFacts, entities: Entities | None = None) -> bool:
     """Whether ``cert`` may be shared by unrelated companies: its subject is a CDN's or host's own name, it names
     more than MAX_SITES sites, or the sites on it that the data knows belong to owners with nothing in common."""
@@ -87,7 +96,8 @@ def owner_from_certificate(host: str, cert: CertFacts | None, entities: Entities
         return None
     if cert.organization:
         entity = entities.get(cert.organization)
-        if entity is not None and not any(infrastructure(entities, n) for n in cert.names):
+        if entity is not None and not infrastructure_owner(entity) \
+                and not any(infrastructure(entities, n) for n in cert.names):
             return CertOwner(host, entity, "medium",
                              f"the certificate of {host} is issued to {cert.organization!r} (organisation-validated)")
     site = site_of(host)

@@ -6,6 +6,8 @@ The lists are read from the project's shared data (DuckDuckGo's web ``tds.json``
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from tredjepart.entities.coverage import ALL, Coverage, SiteSeen
@@ -28,6 +30,51 @@ def load_lists(shared_data: str | Path) -> dict[str, Entities]:
     from tredjepart.entities.loaders import load_entities
 
     return {label: load_entities([path], builtin=False) for label, path in list_paths(shared_data).items()}
+
+
+@dataclass
+class ListCoverage:
+    """How much of a tracker list's own tracker hosts the data names, counted and weighted by the list's
+    ``prevalence`` (the share of sites it was found on): a figure that does not depend on the captures."""
+
+    hosts: int = 0
+    named: int = 0
+    agreed: int = 0
+    weight: float = 0.0
+    named_weight: float = 0.0
+    agreed_weight: float = 0.0
+
+
+def tds_coverage(path: str | Path, ours: Entities, theirs: Entities) -> ListCoverage:
+    """``ListCoverage`` over the ``trackers`` of a DuckDuckGo ``tds.json`` (``theirs`` is that list, loaded)."""
+    with open(path, encoding="utf-8") as f:
+        trackers = json.load(f).get("trackers") or {}
+    found = ListCoverage()
+    for host, record in trackers.items():
+        their_entity = theirs.lookup(host) if isinstance(host, str) else None
+        if their_entity is None:
+            continue
+        prevalence = record.get("prevalence") if isinstance(record, dict) else None
+        weight = float(prevalence) if isinstance(prevalence, (int, float)) and prevalence > 0 else 0.0
+        found.hosts += 1
+        found.weight += weight
+        our_entity = ours.lookup(host)
+        if our_entity is None:
+            continue
+        found.named += 1
+        found.named_weight += weight
+        if ours.owner_names(our_entity) & theirs.owner_names(their_entity):
+            found.agreed += 1
+            found.agreed_weight += weight
+    return found
+
+
+def format_tds_coverage(found: ListCoverage) -> str:
+    """One line for ``tds_coverage``."""
+    weight = found.weight or 1.0
+    return (f"DuckDuckGo's tracker hosts with the same owner in the built-in data: {_pct(found.agreed, found.hosts)} "
+            f"of hosts, {found.agreed_weight / weight:.1%} weighted by prevalence "
+            f"(named: {found.named_weight / weight:.1%})")
 
 
 def _pct(part: int, whole: int) -> str:
