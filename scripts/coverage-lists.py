@@ -22,9 +22,10 @@ from pathlib import Path
 
 from tredjepart.capture_facts import read_shared
 from tredjepart.entities import builtin_entities, load_entities
-from tredjepart.entities.coverage import compare_domains, measure
+from tredjepart.entities.coverage import measure
 from tredjepart.entities.coverage_report import (
     LISTS,
+    compare_domains,
     format_report,
     format_tds_coverage,
     list_paths,

@@ -156,10 +156,10 @@ def measure(captures: Iterable[CaptureFacts], ours: Entities,
     lists = lists or {}
     families = sorted({c.family for c in result.captures})
     for label, theirs in lists.items():
-        result.lists[label] = {family: _agreement(label, result.sites, ours, {label: theirs}, family)
+        result.lists[label] = {family: agreement(label, result.sites, ours, {label: theirs}, family)
                                for family in (ALL, *families)}
     if len(lists) > 1:
-        result.lists[EITHER] = {family: _agreement(EITHER, result.sites, ours, lists, family)
+        result.lists[EITHER] = {family: agreement(EITHER, result.sites, ours, lists, family)
                                 for family in (ALL, *families)}
     return result
 
@@ -200,7 +200,7 @@ def _measure_capture(capture: CaptureFacts, ours: Entities, count: FlowCount, si
             seen.cert_owner = seen.cert_owner or by_cert
 
 
-def _agreement(label: str, sites: dict[str, SiteSeen], ours: Entities, lists: Mapping[str, Entities],
+def agreement(label: str, sites: dict[str, SiteSeen], ours: Entities, lists: Mapping[str, Entities],
                family: str) -> ListAgreement:
     agreement = ListAgreement(label)
     for site in sorted(sites.values(), key=lambda s: (-len(s.captures), s.site)):
@@ -248,11 +248,3 @@ def _names_domain(name: str, host: str) -> bool:
     """Whether an owner name is only the host's own domain (a list's placeholder, not an owner's name)."""
     name = name.strip().lower()
     return "." in name and " " not in name and site_of(name) == site_of(host)
-
-
-def compare_domains(ours: Entities, theirs: Entities, label: str) -> ListAgreement:
-    """Agreement over every domain of our first layer (the built-in data): a check of the whole file, each
-    domain taken as a site of its own."""
-    domains = ours.layers[0].domains if ours.layers else {}
-    sites = {d: SiteSeen(d, captures={"file"}, families={ALL}, hosts=Counter({d: 1})) for d in domains}
-    return _agreement(label, sites, ours, {label: theirs}, ALL)

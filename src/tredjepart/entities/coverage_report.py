@@ -10,7 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from tredjepart.entities.coverage import ALL, Coverage, SiteSeen
+from collections import Counter
+
+from tredjepart.entities.coverage import ALL, Coverage, ListAgreement, SiteSeen, agreement
 from tredjepart.entities.index import Entities
 
 LISTS = {
@@ -75,6 +77,14 @@ def format_tds_coverage(found: ListCoverage) -> str:
     return (f"DuckDuckGo's tracker hosts with the same owner in the built-in data: {_pct(found.agreed, found.hosts)} "
             f"of hosts, {found.agreed_weight / weight:.1%} weighted by prevalence "
             f"(named: {found.named_weight / weight:.1%})")
+
+
+def compare_domains(ours: Entities, theirs: Entities, label: str) -> ListAgreement:
+    """Agreement over every domain of our first layer (the built-in data): a check of the whole file, each
+    domain taken as a site of its own."""
+    domains = ours.layers[0].domains if ours.layers else {}
+    sites = {d: SiteSeen(d, captures={"file"}, families={ALL}, hosts=Counter({d: 1})) for d in domains}
+    return agreement(label, sites, ours, {label: theirs}, ALL)
 
 
 def _pct(part: int, whole: int) -> str:
