@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from tredjepart.entities.certs import CertFacts
+from tredjepart.entities.certs import CertFacts, names_by_site
 from tredjepart.entities.index import Entities
 from tredjepart.entities.model import Entity
 from tredjepart.sites import normalize_host, site_of
@@ -69,21 +69,17 @@ def shared_certificate(cert: CertFacts, entities: Entities | None = None) -> boo
         return False
     if cert.common_name and infrastructure(entities, normalize_host(cert.common_name)):
         return True
-    owners = _known_owners(cert, entities, exclude=None)
-    keys = list(owners)
-    return any(not (entities.owner_names(owners[a][0]) & entities.owner_names(owners[b][0]))
-               for i, a in enumerate(keys) for b in keys[i + 1:])
+    groups = [entities.owner_names(found[0]) for found in _known_owners(cert, entities, exclude=None).values()]
+    return any(not (a & b) for i, a in enumerate(groups) for b in groups[i + 1:])
 
 
 def _known_owners(cert: CertFacts, entities: Entities, exclude: str | None) -> dict[str, list[Entity]]:
     """Per owner key, the owner of each site on ``cert`` the data knows (``exclude``: a site left out)."""
     found: dict[str, list[Entity]] = {}
-    for site in sorted(cert.sites()):
+    for site, names in sorted(names_by_site(cert.names).items()):
         if site == exclude:
             continue
-        entity = entities.lookup(site) or next(
-            (e for name in cert.names if site_of(name.removeprefix("*.")) == site
-             and (e := entities.lookup(name.removeprefix("*."))) is not None), None)
+        entity = entities.lookup(site) or next(filter(None, map(entities.lookup, names)), None)
         if entity is not None:
             found.setdefault(entity.key, []).append(entity)
     return found
