@@ -5,11 +5,13 @@ as owner evidence for hosts the data does not know (certowner.py): positives, an
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import need_shared
 from tredjepart.entities import builtin_entities
 from tredjepart.entities.certowner import owner_from_certificate, shared_certificate
-from tredjepart.entities.certs import CertFacts, cert_from_mitmproxy
+from tredjepart.entities.certs import CertFacts, cert_from_har, cert_from_mitmproxy
 from tredjepart.entities.own import (
     from_certificate,
     from_cname,
@@ -199,3 +201,27 @@ def test_known_names_of_two_unrelated_owners_make_a_shared_certificate(data):
     two = cert("a.example", ["ad.doubleclick.net", "cdn.taboola.com", "x.unknown.example"])
     assert shared_certificate(two, data)
     assert owner_from_certificate("x.unknown.example", two, data) is None
+
+
+_label = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
+_host = st.one_of(
+    st.builds(lambda labels: ".".join(labels), st.lists(_label, min_size=1, max_size=4)).map(lambda h: h + ".com"),
+    st.sampled_from(["ad.doubleclick.net", "img.aftonbladet-cdn.se", "192.0.2.1", "[::1]", "localhost", "",
+                     "xn--nxasmq6b.com", "a..b", ".", "*.example.com"]),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(host=_host, first=_host, names=st.lists(st.one_of(_host, st.integers(), st.none()), max_size=12),
+       org=st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["Google LLC", "Cloudflare, Inc."])))
+def test_evidence_functions_take_any_host_and_certificate(data, host, first, names, org):
+    """Hosts come from traffic and certificates from servers: the evidence functions answer or say nothing,
+    they never fail, and whatever they answer names a confidence they know."""
+    shown = cert_from_har({"subjectName": host, "sanList": names})
+    if shown is not None and org:
+        shown = CertFacts(shown.common_name, org, shown.names, None, "mitmproxy")
+    found = own_evidence(host, first, cert=shown, first_cert=shown, canonical=host, entities=data)
+    assert found is None or (found.confidence in ("high", "medium", "low") and found.evidence)
+    suggested = owner_from_certificate(host, shown, data)
+    assert suggested is None or suggested.confidence in ("medium", "low")
