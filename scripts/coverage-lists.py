@@ -1,22 +1,37 @@
 #!/usr/bin/env python3
-"""Measure the built-in entity data over the shared HAR files.
+"""Measure the built-in owner data over every capture in the shared data (har/, har-variety/, mitmproxy-flows/).
 
-Prints the share of third-party sites and flows the built-in data attributes to an owner, and how far it
-agrees on the owner with DuckDuckGo's tds.json and Disconnect's entities.json (compared only, never shipped).
+Prints, per capture family, the share of third-party flows attributed (an owner from the built-in data, or
+probably the first party's own by the own-domain evidence), the share of third-party sites that DuckDuckGo's
+tds.json or Disconnect's entities.json knows that get the same owner from the built-in data alone, the sites by
+prevalence, and the unattributed ones. The lists are compared with, never copied or shipped.
 
-    scripts/coverage-lists.py [SHARED_DATA_DIR] [--show N] [--all-domains]
+    scripts/coverage-lists.py [SHARED_DATA_DIR] [--show N] [--all-domains] [--data FILE]
 
 ``--all-domains`` also compares every domain of the built-in file with the lists, to find entries to check.
+``--data FILE`` measures another file in tredjepart's format instead of the built-in data (an older version of
+it, to compare, or a list of your own).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
+from tredjepart.capture_facts import read_shared
 from tredjepart.entities import builtin_entities, load_entities
-from tredjepart.entities.coverage import compare_domains, default_paths, format_report, measure_shared
+from tredjepart.entities.coverage import measure
+from tredjepart.entities.coverage_report import (
+    LISTS,
+    compare_domains,
+    format_report,
+    format_tds_coverage,
+    list_paths,
+    load_lists,
+    tds_coverage,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,21 +42,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="the shared data directory (default: ../shared/data)")
     parser.add_argument("--all-domains", action="store_true",
                         help="also compare every domain of the built-in file with the lists")
-    parser.add_argument("--show", type=int, default=30, help="how many unattributed hosts and disagreements to list")
+    parser.add_argument("--show", type=int, default=40, help="how many sites to list in each section")
+    parser.add_argument("--data", help="measure this file (tredjepart's format) instead of the built-in data")
     args = parser.parse_args(argv)
-    if not Path(args.shared, "har").is_dir():
-        print(f"{args.shared}: no har/ directory here", file=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    if not any(Path(args.shared, d).is_dir() for d in ("har", "har-variety", "mitmproxy-flows")):
+        print(f"{args.shared}: no har/, har-variety/ or mitmproxy-flows/ directory here", file=sys.stderr)
         return 2
-    result = measure_shared(args.shared)
+    ours = load_entities([args.data], builtin=False) if args.data else builtin_entities()
+    lists = load_lists(args.shared)
+    result = measure(read_shared(args.shared), ours, lists)
     print(format_report(result, show=args.show))
+    tds = next(iter(LISTS))
+    if tds in lists:
+        print("\n" + format_tds_coverage(tds_coverage(list_paths(args.shared)[tds], ours, lists[tds])))
     if args.all_domains:
-        ours = builtin_entities()
-        for label, path in default_paths(args.shared)[1].items():
-            a = compare_domains(ours, load_entities([path], builtin=False), label)
-            print(f"\nbuilt-in domains vs {label}: {a.agreed_hosts}/{a.hosts} agree ({a.host_rate:.1%}), "
-                  f"{len(a.unnamed)} named by domain only")
-            for host, mine, theirs in a.disagreements[: args.show]:
-                print(f"  {host}: ours {mine!r}, theirs {theirs!r}")
+        for label, theirs in lists.items():
+            a = compare_domains(ours, theirs, label)
+            print(f"\nbuilt-in domains vs {label}: {a.agreed}/{a.named} agree ({a.agree_rate:.1%})")
+            for site, mine, other in a.disagreements[: args.show]:
+                print(f"  {site}: ours {mine!r}, theirs {other!r}")
     return 0
 
 

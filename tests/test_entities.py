@@ -12,6 +12,7 @@ import yaml
 from conftest import need_shared
 from tredjepart.entities import (
     CATEGORIES,
+    PURPOSES,
     Entities,
     builtin_entities,
     detect_format,
@@ -68,23 +69,49 @@ def test_builtin_file_is_version_1_with_at_least_300_owners(raw, builtin):
     assert len(builtin) == len(raw)  # every owner has its own normalised name
 
 
+def hosts_of(item: dict) -> list[str]:
+    """Every host pattern of one built-in owner: its domains and its services' hosts."""
+    return [*item.get("domains", []), *(h for svc in item.get("services", []) for h in svc["hosts"])]
+
+
 def test_every_builtin_entity_is_complete(raw):
     for item in raw:
         name = item.get("name")
         assert isinstance(name, str) and name.strip(), item
         assert re.fullmatch(r"[A-Z]{2}", str(item.get("country"))), f"{name}: country {item.get('country')!r}"
-        assert item.get("categories"), f"{name}: no categories"
-        assert set(item["categories"]) <= set(CATEGORIES), f"{name}: {item['categories']}"
         assert str(item.get("source", "")).startswith("https://"), f"{name}: source {item.get('source')!r}"
-        assert item.get("domains"), f"{name}: no domains"
+        assert "categories" not in item, f"{name}: the built-in data gives purposes, not categories"
+        assert hosts_of(item), f"{name}: no hosts"
+        if item.get("domains"):
+            assert item.get("purpose") in PURPOSES, f"{name}: domains without a purpose"
+        for svc in item.get("services", []):
+            assert svc.get("purpose") in PURPOSES and svc.get("hosts"), f"{name}: {svc}"
+            assert str(svc.get("source", "https://")).startswith("https://"), f"{name}: {svc}"
 
 
-def test_no_domain_under_two_owners(raw):
+def test_no_host_under_two_owners(raw):
     owners = defaultdict(set)
     for item in raw:
-        for domain in item["domains"]:
-            owners[domain.lower().rstrip(".")].add(item["name"])
+        for host in hosts_of(item):
+            owners[host.lower().rstrip(".")].add(item["name"])
     assert {d: o for d, o in owners.items() if len(o) > 1} == {}
+
+
+def test_no_host_twice_within_an_owner(raw):
+    for item in raw:
+        hosts = [h.lower() for h in hosts_of(item)]
+        assert len(hosts) == len(set(hosts)), (item["name"], sorted(h for h in hosts if hosts.count(h) > 1))
+
+
+def test_parent_chains_end(builtin):
+    """Every parent chain ends in an owner without a parent (or one the data does not describe): no cycles."""
+    for entity in builtin:
+        seen, current = {entity.key}, entity
+        while current is not None and current.parent:
+            parent = builtin.get(current.parent)
+            assert parent is None or parent.key not in seen, f"{entity.name}: a parent cycle at {current.parent}"
+            seen.add(parent.key if parent else current.parent)
+            current = parent
 
 
 def test_no_name_or_alias_shared_by_two_owners(raw):
@@ -140,10 +167,47 @@ def test_lookup(builtin, host, owner):
     assert builtin.lookup(host).name == owner
 
 
+@pytest.mark.parametrize(
+    ("host", "service", "purpose", "owner", "parent"),
+    [
+        ("fonts.googleapis.com", "Google Fonts", "fonts", "Google LLC", "Alphabet Inc."),
+        ("fonts.gstatic.com", "Google Fonts", "fonts", "Google LLC", "Alphabet Inc."),
+        ("www.googletagmanager.com", "Google Tag Manager", "tag-manager", "Google LLC", "Alphabet Inc."),
+        ("www.gstatic.com", "Google static content", "cdn", "Google LLC", "Alphabet Inc."),
+        ("www.google.com", None, "content", "Google LLC", "Alphabet Inc."),
+        ("www.youtube-nocookie.com", None, "video", "YouTube, LLC", "Google LLC"),
+        ("static.licdn.com", None, "social", "LinkedIn Corporation", "Microsoft Corporation"),
+        ("px.ads.linkedin.com", "LinkedIn Insight Tag", "advertising", "LinkedIn Corporation", "Microsoft Corporation"),
+        ("ib.adnxs.com", None, "advertising", "Xandr, Inc.", "Microsoft Corporation"),
+        ("www.clarity.ms", "Microsoft Clarity", "session-recording", "Microsoft Corporation", None),
+        ("edition.cnn.com", None, "content", "Cable News Network, Inc.", "Warner Bros. Discovery, Inc."),
+        ("cdn.taboola.com", None, "content-recommendation", "Taboola.com Ltd.", None),
+        ("consent.cookiebot.com", None, "consent", "Cybot A/S", "Usercentrics GmbH"),
+        ("script.hotjar.com", None, "session-recording", "Hotjar Ltd", "Contentsquare SAS"),
+        ("cdnjs.cloudflare.com", "cdnjs", "cdn", "Cloudflare, Inc.", None),
+    ],
+)
+def test_service(builtin, host, service, purpose, owner, parent):
+    found = builtin.service(host)
+    assert (found.name, found.purpose, found.entity.name, found.entity.parent) == (service, purpose, owner, parent)
+    assert builtin.lookup(host) is found.entity  # lookup() is service().entity
+    assert found.label == (service or owner)
+
+
+def test_owner_categories_follow_from_service_purposes(builtin):
+    google = builtin.lookup("google.com")
+    assert {"fonts", "tag-manager", "advertising", "analytics"} <= set(google.purposes)
+    assert {"fonts-cdn", "analytics", "advertising", "hosting"} <= set(google.categories)
+    assert builtin.lookup("cdn.taboola.com").categories == ("advertising",)
+    assert all(set(e.purposes) <= set(PURPOSES) for e in builtin)
+    assert all(set(e.categories) <= set(CATEGORIES) for e in builtin)
+
+
 def test_unknown_host_has_no_owner(builtin):
     assert builtin.lookup("portal.example-kommune.dk") is None
     assert builtin.lookup("localhost") is None
     assert builtin.lookup("") is None
+    assert builtin.service("portal.example-kommune.dk") is None
 
 
 def test_more_specific_domain_wins(builtin):
@@ -306,6 +370,36 @@ entities:
     assert len(merged) == len(builtin_entities()) + 1
 
 
+def test_user_list_with_services(tmp_path):
+    path = write(tmp_path, "services.yaml", """
+version: 1
+entities:
+  - name: Region Hovedstaden
+    country: DK
+    source: https://www.regionh.dk/
+    purpose: content
+    domains: [regionh.dk]
+    services:
+      - {name: Region H Video, purpose: video, hosts: [video.regionh.dk]}
+      - {purpose: fonts, hosts: ["fonts*.regionh.dk"], source: https://www.regionh.dk/fonts}
+  - name: Old Style ApS
+    country: DK
+    categories: [analytics]
+    domains: [old.example]
+""")
+    merged = load_entities([path])
+    assert merged.service("www.regionh.dk").purpose == "content"
+    video = merged.service("video.regionh.dk")
+    assert (video.name, video.purpose, video.entity.name, video.entity.origin) == (
+        "Region H Video", "video", "Region Hovedstaden", path)
+    fonts = merged.service("fonts2.regionh.dk")
+    assert (fonts.name, fonts.purpose, fonts.source) == (None, "fonts", "https://www.regionh.dk/fonts")
+    assert merged.lookup("fonts2.regionh.dk").categories == ("video", "fonts-cdn", "other")
+    old = merged.service("x.old.example")
+    assert (old.purpose, old.entity.categories, old.entity.purposes) == (None, ("analytics",), ())
+    assert merged.service("fonts.googleapis.com").name == "Google Fonts"  # the built-in data still answers
+
+
 def test_later_list_wins_and_known_owner_is_enriched(tmp_path):
     first = write(tmp_path, "first.json", {"entities": {"First Owner": {"properties": ["shared.example"],
                                                                         "resources": []}}})
@@ -355,6 +449,18 @@ def test_own_format_in_json_with_any_suffix(tmp_path):
         ("nodomains.yaml", "entities:\n  - {name: A}\n", r"nodomains\.yaml: entities\[0\] \(A\): has neither"),
         ("typo.yaml", "entities:\n  - {name: A, domain: [a.example]}\n", r"typo\.yaml: .*unknown field\(s\) \['domain'\]"),
         ("version.yaml", "version: 2\nentities: []\n", r"version\.yaml: version 2 is not supported"),
+        ("purpose.yaml", "entities:\n  - {name: A, purpose: ads, domains: [a.example]}\n",
+         r"purpose\.yaml: entities\[0\] \(A\): purpose 'ads' is not one of advertising"),
+        ("svc.yaml", "entities:\n  - {name: A, services: [{purpose: fonts}]}\n",
+         r"svc\.yaml: entities\[0\] \(A\): services\[0\]: 'hosts' must list at least one host"),
+        ("svcpurpose.yaml", "entities:\n  - {name: A, services: [{hosts: [a.example]}]}\n",
+         r"svcpurpose\.yaml: entities\[0\] \(A\): services\[0\]: purpose None is not one of"),
+        ("svctypo.yaml", "entities:\n  - {name: A, services: [{purpose: fonts, host: [a.example]}]}\n",
+         r"svctypo\.yaml: entities\[0\] \(A\): services\[0\]: unknown field\(s\) \['host'\]"),
+        ("svclist.yaml", "entities:\n  - {name: A, services: {purpose: fonts}}\n",
+         r"svclist\.yaml: entities\[0\] \(A\): services must be a list"),
+        ("svcsource.yaml", "entities:\n  - {name: A, services: [{purpose: fonts, hosts: [a.example], source: x}]}\n",
+         r"svcsource\.yaml: entities\[0\] \(A\): services\[0\]: source 'x' must be a URL"),
         ("sdk.yaml", "entities:\n  - {name: A, domains: [a.example], sdks: [{name: S, hosts: [a.example], paths: [x]}]}\n",
          r"sdk\.yaml: entities\[0\] \(A\): sdks\[0\] \(S\): path 'x' must start with '/'"),
         ("tds.json", '{"trackers": {}, "domains": {}, "entities": {"A": {"domains": "a.example"}}}',
@@ -374,3 +480,12 @@ def test_missing_and_binary_files(tmp_path):
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ValueError, match=r"bin\.json: not UTF-8"):
         load_entities([tmp_path / "bin.json"])
+
+
+def test_service_names_survive_yaml_flow_style(raw):
+    """An unquoted comma inside a flow mapping ends the name ("Oracle Advertising (BlueKai"): names must be whole."""
+    for item in raw:
+        for svc in item.get("services", []):
+            assert set(svc) <= {"name", "purpose", "hosts", "source", "notes"}, (item["name"], svc)
+            name = svc.get("name") or ""
+            assert name.count("(") == name.count(")"), (item["name"], name)

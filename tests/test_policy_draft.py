@@ -78,7 +78,7 @@ def test_real_capture_draft_groups_by_owner_and_only_lacks_bases(nytimes, tmp_pa
     assert re.search(r"^# cookies set: .*\bid \(730 d\).*; longest lifetime 730 days$", block, re.M)
     assert re.search(r"^# cookies sent: id\b", block, re.M)
     assert re.search(r"^# detections: .*\bpixel \d+", block, re.M)
-    assert "# hint: login, security -> technically_necessary?" in block
+    assert re.search(r"^# hint: (consent, )?login, security -> technically_necessary\?$", block, re.M)
     assert "analytics" in block and "-> written_agreement or opt_out?" in block
     assert "necessary-but-tracking (beacon, cookies over 365 days, pixel)" in block
     assert "# hint: same owner as the first party" in text.split("- name: The New York Times Company")[0][-400:]

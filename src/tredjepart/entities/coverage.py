@@ -1,202 +1,250 @@
-"""How much third-party traffic the built-in data attributes, and how far it agrees with other lists.
+"""How far the built-in owner data holds on real captures, measured, not assumed.
 
-Reads HAR files (plain JSON) and takes, per file, the site of the first document as the page; every request to
-another site is a third-party flow. ``measure`` counts the third-party sites and flows that got an owner, and,
-for each other list given, how often it and we name the same owner (normalised names, aliases and parents
-counted) for the hosts both attribute. A list that gives a domain itself as its "owner" (Disconnect's
-``ru4.com``) names no owner; such hosts are reported, not compared. Used by ``scripts/coverage-lists.py`` and the coverage test.
+Two figures, over captures read elsewhere (``capture_facts``) into plain ``CaptureFacts``:
+
+* **Flows attributed.** A capture's first party is the site of its first document. Every flow to another site
+  is a third-party flow; it is attributed when the data names its owner, or when the own-domain evidence
+  (``own.own_evidence``: certificates, names) says it is probably the first party's own. Flows whose owner only
+  a certificate suggests (``certowner``) are counted apart, as the weaker evidence they are.
+* **Sites a tracker list knows.** For each third-party site that DuckDuckGo's or Disconnect's list names an
+  owner for, whether the built-in data names one for every host of the site the list knows, and whether the
+  two agree (aliases, former names and parents count: ``Entities.owner_names``). A list that gives a domain as
+  its own "owner" (Disconnect's ``ru4.com``) names nobody; such sites are not counted.
+
+The lists are compared with, never copied from. ``coverage_report`` prints the result.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
 
+from tredjepart.entities.certowner import CertOwner, owner_from_certificate
+from tredjepart.entities.certs import CertFacts
 from tredjepart.entities.index import Entities
+from tredjepart.entities.own import OwnEvidence, own_evidence
 from tredjepart.sites import site_of
 
-logger = logging.getLogger(__name__)
+ALL = "all"
+EITHER = "DuckDuckGo or Disconnect"
+
+
+@dataclass(frozen=True, slots=True)
+class SeenFlow:
+    """One request of a capture: its host, and the server certificate when the capture kept it."""
+
+    host: str
+    cert: CertFacts | None = None
 
 
 @dataclass
-class Agreement:
-    """How far one other list agrees with ours on the owner, over the hosts both attribute."""
+class CaptureFacts:
+    """What a measurement needs of one capture. ``reader``: "mitmproxy", "har-json" or "tnetstring"; ``problem``:
+    why mitmproxy's reader was not used, when it was not."""
+
+    name: str
+    family: str
+    first_host: str | None
+    flows: list[SeenFlow]
+    reader: str = "mitmproxy"
+    problem: str | None = None
+
+    @property
+    def first_site(self) -> str | None:
+        return site_of(self.first_host) if self.first_host else None
+
+
+@dataclass
+class FlowCount:
+    """Third-party flows of a family of captures, and how each was attributed."""
+
+    captures: int = 0
+    flows: int = 0
+    by_data: int = 0  # the data names the owner
+    by_own: int = 0  # probably the first party's own (own-domain evidence)
+    by_cert: int = 0  # only a certificate suggests an owner (not counted as attributed)
+
+    @property
+    def attributed(self) -> int:
+        return self.by_data + self.by_own
+
+    @property
+    def rate(self) -> float:
+        return self.attributed / self.flows if self.flows else 1.0
+
+    def add(self, other: FlowCount) -> None:
+        for name in ("captures", "flows", "by_data", "by_own", "by_cert"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class SiteSeen:
+    """One third-party site over all captures: where it was seen and what the data and evidence say."""
+
+    site: str
+    captures: set[str] = field(default_factory=set)
+    families: set[str] = field(default_factory=set)
+    hosts: Counter = field(default_factory=Counter)  # host -> flows
+    owner: str | None = None  # the data's owner for its most frequent host
+    own: OwnEvidence | None = None
+    cert_owner: CertOwner | None = None
+
+    @property
+    def flows(self) -> int:
+        return sum(self.hosts.values())
+
+    @property
+    def attributed(self) -> bool:
+        return self.owner is not None or self.own is not None
+
+
+@dataclass
+class ListAgreement:
+    """Over the third-party sites one list names an owner for: how many the data names, and agrees on."""
 
     label: str
-    hosts: int = 0
-    agreed_hosts: int = 0
-    flows: int = 0
-    agreed_flows: int = 0
-    only_theirs: list[str] = field(default_factory=list)  # hosts they attribute and we do not
-    unnamed: list[str] = field(default_factory=list)  # hosts whose "owner" they give as the domain itself
-    disagreements: list[tuple[str, str, str]] = field(default_factory=list)  # (host, ours, theirs)
+    known: int = 0
+    named: int = 0
+    agreed: int = 0
+    missing: list[str] = field(default_factory=list)  # sites the list knows and the data does not
+    disagreements: list[tuple[str, str, str]] = field(default_factory=list)  # (site, ours, theirs)
 
     @property
-    def host_rate(self) -> float:
-        return self.agreed_hosts / self.hosts if self.hosts else 1.0
+    def right_rate(self) -> float:
+        """The share of the sites the list knows that the data gives the same owner."""
+        return self.agreed / self.known if self.known else 1.0
 
     @property
-    def flow_rate(self) -> float:
-        return self.agreed_flows / self.flows if self.flows else 1.0
+    def agree_rate(self) -> float:
+        """The share of the sites both name an owner for where the two agree."""
+        return self.agreed / self.named if self.named else 1.0
 
 
 @dataclass
 class Coverage:
-    """The measurement over a set of HAR files."""
+    """The measurement: flows per capture family, every third-party site, agreement per list and family."""
 
-    files: int = 0
-    sites: int = 0  # distinct (page site, third-party site) pairs
-    attributed_sites: int = 0
-    flows: int = 0
-    attributed_flows: int = 0
-    hosts: Counter = field(default_factory=Counter)  # third-party host -> flows
-    unattributed: Counter = field(default_factory=Counter)  # host -> flows
-    agreements: dict[str, Agreement] = field(default_factory=dict)
+    captures: list[CaptureFacts] = field(default_factory=list)
+    flows: dict[str, FlowCount] = field(default_factory=dict)
+    sites: dict[str, SiteSeen] = field(default_factory=dict)
+    lists: dict[str, dict[str, ListAgreement]] = field(default_factory=dict)  # label -> family (or ALL) -> ...
 
     @property
-    def site_rate(self) -> float:
-        return self.attributed_sites / self.sites if self.sites else 1.0
+    def total(self) -> FlowCount:
+        total = FlowCount()
+        for count in self.flows.values():
+            total.add(count)
+        return total
 
-    @property
-    def flow_rate(self) -> float:
-        return self.attributed_flows / self.flows if self.flows else 1.0
-
-
-def har_files(root: str | Path) -> list[Path]:
-    """Every ``*.har`` under ``root`` (or ``root`` itself when it is a file), sorted."""
-    root = Path(root)
-    return [root] if root.is_file() else sorted(root.rglob("*.har"))
+    def by_prevalence(self) -> list[SiteSeen]:
+        """Third-party sites, those seen in most captures first, then most flows."""
+        return sorted(self.sites.values(), key=lambda s: (-len(s.captures), -s.flows, s.site))
 
 
-def third_party_flows(path: str | Path) -> tuple[str | None, list[str]]:
-    """The page's site and the host of each third-party request in one HAR file (data: URLs skipped)."""
-    with open(path, encoding="utf-8", errors="replace") as f:
-        har = json.load(f)
-    page: str | None = None
-    hosts: list[str] = []
-    for entry in har.get("log", {}).get("entries", []):
-        url = entry.get("request", {}).get("url", "")
-        if not url or url.startswith("data:"):
-            continue
-        host = urlsplit(url).hostname
-        if not host:
-            continue
-        site = site_of(host)
-        if page is None:
-            page = site
-        elif site != page:
-            hosts.append(host)
-    return page, hosts
-
-
-def measure(paths: Iterable[str | Path], ours: Entities, others: Mapping[str, Entities] | None = None) -> Coverage:
-    """Attribution by ``ours`` over the third-party flows of the HAR files, and agreement with ``others``."""
+def measure(captures: Iterable[CaptureFacts], ours: Entities,
+            lists: Mapping[str, Entities] | None = None) -> Coverage:
+    """Attribution by ``ours`` over the captures' third-party flows and sites, and agreement with ``lists``."""
     result = Coverage()
-    site_pairs: dict[tuple[str, str], bool] = {}
-    for path in paths:
-        page, hosts = third_party_flows(path)
-        result.files += 1
-        for host in hosts:
-            entity = ours.lookup(host)
-            result.flows += 1
-            result.hosts[host] += 1
-            if entity is not None:
-                result.attributed_flows += 1
-            else:
-                result.unattributed[host] += 1
-            key = (page or "", site_of(host))
-            site_pairs[key] = site_pairs.get(key, False) or entity is not None
-    result.sites = len(site_pairs)
-    result.attributed_sites = sum(site_pairs.values())
-    for label, theirs in (others or {}).items():
-        result.agreements[label] = _agreement(label, result.hosts, ours, theirs)
+    for capture in captures:
+        result.captures.append(capture)
+        count = result.flows.setdefault(capture.family, FlowCount())
+        count.captures += 1
+        _measure_capture(capture, ours, count, result.sites)
+    for seen in result.sites.values():
+        seen.owner = next((e.name for h, _ in seen.hosts.most_common() if (e := ours.lookup(h))), None)
+    lists = lists or {}
+    families = sorted({c.family for c in result.captures})
+    for label, theirs in lists.items():
+        result.lists[label] = {family: agreement(label, result.sites, ours, {label: theirs}, family)
+                               for family in (ALL, *families)}
+    if len(lists) > 1:
+        result.lists[EITHER] = {family: agreement(EITHER, result.sites, ours, lists, family)
+                                for family in (ALL, *families)}
     return result
 
 
-def _agreement(label: str, hosts: Counter, ours: Entities, theirs: Entities) -> Agreement:
-    agreement = Agreement(label)
-    for host, flows in sorted(hosts.items()):
-        their_entity = theirs.lookup(host)
-        if their_entity is None:
+def _measure_capture(capture: CaptureFacts, ours: Entities, count: FlowCount, sites: dict[str, SiteSeen]) -> None:
+    first_site = capture.first_site
+    if not first_site:
+        return
+    certs: dict[str, CertFacts] = {}
+    for flow in capture.flows:
+        if flow.cert is not None:
+            certs.setdefault(flow.host, flow.cert)
+    first_cert = certs.get(capture.first_host or "")
+    judged: dict[str, tuple[OwnEvidence | None, CertOwner | None]] = {}
+    for flow in capture.flows:
+        site = site_of(flow.host)
+        if not site or site == first_site:
             continue
-        our_entity = ours.lookup(host)
-        if our_entity is None:
-            agreement.only_theirs.append(host)
+        count.flows += 1
+        seen = sites.setdefault(site, SiteSeen(site))
+        seen.captures.add(capture.name)
+        seen.families.add(capture.family)
+        seen.hosts[flow.host] += 1
+        entity = ours.lookup(flow.host)
+        if entity is not None:
+            count.by_data += 1
             continue
-        if ours.owner_names(our_entity) & theirs.owner_names(their_entity):
-            agreement.agreed_hosts += 1
-            agreement.agreed_flows += flows
-        elif _names_domain(their_entity.name, host):
-            agreement.unnamed.append(host)
+        if flow.host not in judged:
+            cert = flow.cert or certs.get(flow.host)
+            own = own_evidence(flow.host, first_site, cert=cert, first_cert=first_cert, entities=ours)
+            judged[flow.host] = (own, None if own else owner_from_certificate(flow.host, cert, ours))
+        own, by_cert = judged[flow.host]
+        if own is not None:
+            count.by_own += 1
+            seen.own = seen.own or own
+        elif by_cert is not None:
+            count.by_cert += 1
+            seen.cert_owner = seen.cert_owner or by_cert
+
+
+def agreement(label: str, sites: dict[str, SiteSeen], ours: Entities, lists: Mapping[str, Entities],
+               family: str) -> ListAgreement:
+    agreement = ListAgreement(label)
+    for site in sorted(sites.values(), key=lambda s: (-len(s.captures), s.site)):
+        if family != ALL and family not in site.families:
             continue
+        verdicts = [v for theirs in lists.values() if (v := _site_verdict(site, ours, theirs)) is not None]
+        if not verdicts:
+            continue
+        agreement.known += 1
+        if any(v[0] is None for v in verdicts):
+            agreement.missing.append(site.site)
+            continue
+        agreement.named += 1
+        if any(v[2] for v in verdicts):
+            agreement.agreed += 1
         else:
-            agreement.disagreements.append((host, our_entity.name, their_entity.name))
-        agreement.hosts += 1
-        agreement.flows += flows
+            agreement.disagreements.append((site.site, verdicts[0][0] or "", verdicts[0][1]))
     return agreement
 
 
-def compare_domains(ours: Entities, theirs: Entities, label: str) -> Agreement:
-    """Agreement over every domain of our first layer (the built-in data): a check of the whole file.
+def _site_verdict(site: SiteSeen, ours: Entities, theirs: Entities) -> tuple[str | None, str, bool] | None:
+    """(our owner, theirs, agreed) over the site's hosts the list names a real owner for; None when none.
 
-    Each domain counts once (``flows`` count the same as hosts here).
+    Our owner is None when the data misses one of those hosts; agreed only when every one of them agrees.
     """
-    domains = Counter({d: 1 for d in ours.layers[0].domains}) if ours.layers else Counter()
-    return _agreement(label, domains, ours, theirs)
+    ours_name: str | None = ""
+    theirs_name = ""
+    agreed = True
+    for host in site.hosts:
+        their_entity = theirs.lookup(host)
+        if their_entity is None or _names_domain(their_entity.name, host):
+            continue
+        theirs_name = theirs_name or their_entity.name
+        our_entity = ours.lookup(host)
+        if our_entity is None:
+            return None, theirs_name, False
+        ours_name = ours_name or our_entity.name
+        agreed = agreed and bool(ours.owner_names(our_entity) & theirs.owner_names(their_entity))
+    if not theirs_name:
+        return None
+    return ours_name, theirs_name, agreed
 
 
 def _names_domain(name: str, host: str) -> bool:
     """Whether an owner name is only the host's own domain (a list's placeholder, not an owner's name)."""
     name = name.strip().lower()
     return "." in name and " " not in name and site_of(name) == site_of(host)
-
-
-def format_report(result: Coverage, show: int = 20) -> str:
-    """The measurement as plain text."""
-    lines = [
-        f"HAR files: {result.files}",
-        f"third-party sites attributed: {result.attributed_sites}/{result.sites} ({result.site_rate:.1%})",
-        f"third-party flows attributed: {result.attributed_flows}/{result.flows} ({result.flow_rate:.1%})",
-    ]
-    if result.unattributed:
-        lines.append("unattributed hosts (flows): " + ", ".join(
-            f"{h} ({n})" for h, n in result.unattributed.most_common(show)))
-    for a in result.agreements.values():
-        lines.append(
-            f"agreement with {a.label}: {a.agreed_hosts}/{a.hosts} hosts ({a.host_rate:.1%}), "
-            f"{a.agreed_flows}/{a.flows} flows ({a.flow_rate:.1%})"
-        )
-        if a.only_theirs:
-            lines.append(f"  hosts only they attribute: {', '.join(a.only_theirs[:show])}")
-        if a.unnamed:
-            lines.append(f"  not compared, they name the domain itself as owner: {', '.join(a.unnamed[:show])}")
-        for host, mine, theirs in a.disagreements[:show]:
-            lines.append(f"  {host}: ours {mine!r}, theirs {theirs!r}")
-    return "\n".join(lines)
-
-
-def default_paths(shared_data: str | Path) -> tuple[list[Path], dict[str, Path]]:
-    """The HAR files and the comparison lists under the project's shared data directory."""
-    shared = Path(shared_data)
-    lists = {
-        "DuckDuckGo tds": shared / "tracker-lists" / "ddg__web_v6_extension-tds.json",
-        "Disconnect entities": shared / "tracker-lists" / "disconnect__entities.json",
-    }
-    return har_files(shared / "har"), {k: v for k, v in lists.items() if v.exists()}
-
-
-def measure_shared(shared_data: str | Path, ours: Entities | None = None,
-                   lists: Sequence[tuple[str, Entities]] | None = None) -> Coverage:
-    """``measure`` over the shared data directory, against DuckDuckGo's tds and Disconnect's entities."""
-    from tredjepart.entities.loaders import builtin_entities, load_entities
-
-    hars, list_paths = default_paths(shared_data)
-    ours = ours or builtin_entities()
-    others = dict(lists) if lists is not None else {
-        label: load_entities([path], builtin=False) for label, path in list_paths.items()}
-    return measure(hars, ours, others)

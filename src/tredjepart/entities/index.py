@@ -1,109 +1,25 @@
 """Who is behind a host: the lookup over layers of entity data.
 
-A *layer* is what one source gave (the built-in file, or one user's list): host patterns mapped to owners,
-plus SDK endpoints. ``Entities`` asks its layers in order of precedence (users' lists first, the built-in data
-last) and answers from the first layer that knows the host. Within a layer the most specific pattern wins: an
-exact host, or a glob naming more of the host, beats a pattern for a parent domain.
+A *layer* (``layer.Layer``) is what one source gave: the built-in file, or one user's list. ``Entities`` asks
+its layers in order of precedence (users' lists first, the built-in data last) and answers from the first
+layer that knows the host; within a layer the most specific pattern wins. ``service(host)`` says what the host
+is for and whose it is; ``lookup(host)`` only whose.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import functools
 import logging
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 
-from tredjepart.entities.model import Entity, Sdk, is_eu_eea, normalize_owner
-from tredjepart.sites import is_glob, normalize_host
+from tredjepart.entities.layer import Layer, Score, pattern_score
+from tredjepart.entities.model import Entity, Sdk, Service, is_eu_eea, normalize_owner
+from tredjepart.sites import normalize_host
+
+__all__ = ["Entities", "Layer", "Score", "pattern_score"]
 
 logger = logging.getLogger(__name__)
-
-# (labels named in full, a label partly named, a domain rather than a glob): bigger is more specific.
-Score = tuple[int, int, int]
-_NO_MATCH: Score = (-1, 0, 0)
-
-
-def pattern_score(pattern: str) -> Score:
-    """How specific a host pattern is; see the module docstring."""
-    labels = pattern.split(".")
-    if not is_glob(pattern):
-        return (len(labels), 0, 1)
-    literal = sum(1 for label in labels if not is_glob(label))
-    partial = int(any(is_glob(label) and label.strip("*?") for label in labels))
-    return (literal, partial, 0)
-
-
-@dataclass(frozen=True, eq=False)
-class Layer:
-    """The host patterns and SDKs of one source. ``foreign``: a tracker list in another format than ours."""
-
-    origin: str
-    domains: dict[str, Entity]
-    globs: tuple[tuple[str, Entity, Score], ...] = ()
-    sdks: tuple[Sdk, ...] = ()
-    foreign: bool = False
-    _sdk_domains: dict[str, list[Sdk]] = field(default_factory=dict, init=False, repr=False)
-    _sdk_globs: list[tuple[str, Sdk]] = field(default_factory=list, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        for sdk in self.sdks:
-            for pattern in sdk.hosts:
-                if is_glob(pattern):
-                    self._sdk_globs.append((pattern, sdk))
-                else:
-                    self._sdk_domains.setdefault(pattern, []).append(sdk)
-
-    @classmethod
-    def build(cls, origin: str, pairs: Iterable[tuple[str, Entity]], sdks: Iterable[Sdk] = (),
-              foreign: bool = False) -> Layer:
-        """A layer from (pattern, owner) pairs; a pattern given twice keeps its last owner."""
-        domains: dict[str, Entity] = {}
-        globs: dict[str, Entity] = {}
-        for pattern, entity in pairs:
-            pattern = normalize_host(pattern)
-            if not pattern:
-                continue
-            (globs if is_glob(pattern) else domains)[pattern] = entity
-        scored = tuple((p, e, pattern_score(p)) for p, e in globs.items())
-        return cls(origin, domains, scored, tuple(sdks), foreign)
-
-    def entities(self) -> list[Entity]:
-        """The owners named in this layer, each once, in the order first met."""
-        seen: dict[int, Entity] = {}
-        for entity in (*self.domains.values(), *(e for _, e, _ in self.globs), *(s.entity for s in self.sdks)):
-            seen.setdefault(id(entity), entity)
-        return list(seen.values())
-
-    def match(self, host: str) -> tuple[str, Entity] | None:
-        """The most specific (pattern, owner) for ``host`` (normalised) in this layer, or None."""
-        best: tuple[str, Entity] | None = None
-        best_score = _NO_MATCH
-        labels = host.split(".")
-        for i in range(len(labels)):
-            candidate = ".".join(labels[i:])
-            entity = self.domains.get(candidate)
-            if entity is not None:
-                best, best_score = (candidate, entity), (len(labels) - i, 0, 1)
-                break
-        for pattern, entity, score in self.globs:
-            if score > best_score and fnmatch.fnmatchcase(host, pattern):
-                best, best_score = (pattern, entity), score
-        return best
-
-    def sdk_candidates(self, host: str) -> list[tuple[Score, Sdk]]:
-        """The SDKs whose host patterns match ``host``, most specific first (paths not yet checked)."""
-        found: list[tuple[Score, Sdk]] = []
-        labels = host.split(".")
-        for i in range(len(labels)):
-            for sdk in self._sdk_domains.get(".".join(labels[i:]), ()):
-                found.append(((len(labels) - i, 0, 1), sdk))
-        for pattern, sdk in self._sdk_globs:
-            if fnmatch.fnmatchcase(host, pattern):
-                found.append((pattern_score(pattern), sdk))
-        found.sort(key=lambda pair: pair[0], reverse=True)
-        return found
 
 
 def _path_score(sdk: Sdk, path: str) -> int:
@@ -146,7 +62,7 @@ class Entities:
     def sdks(self) -> list[Sdk]:
         return [sdk for layer in self.layers for sdk in layer.sdks]
 
-    def _match_uncached(self, host: str) -> tuple[str, Entity] | None:
+    def _match_uncached(self, host: str) -> tuple[str, Service] | None:
         for layer in self.layers:
             if (found := layer.match(host)) is not None:
                 return found
@@ -154,10 +70,17 @@ class Entities:
 
     def match(self, host: str) -> tuple[str, Entity] | None:
         """The (pattern, owner) that attributes ``host``, or None."""
-        return self._match(normalize_host(host))
+        found = self._match(normalize_host(host))
+        return (found[0], found[1].entity) if found else None
 
     def lookup(self, host: str) -> Entity | None:
         """The owner of ``host``, or None when no layer knows it."""
+        found = self._match(normalize_host(host))
+        return found[1].entity if found else None
+
+    def service(self, host: str) -> Service | None:
+        """What ``host`` is for (``purpose``, maybe a ``name`` such as "Google Fonts") and whose it is
+        (``entity``, whose ``parent`` and ``country`` a report shows), or None when no layer knows the host."""
         found = self._match(normalize_host(host))
         return found[1] if found else None
 
@@ -232,7 +155,12 @@ class Entities:
         def new(entity: Entity) -> Entity:
             return replaced.get(id(entity), entity)
 
-        pairs = [(p, new(e)) for p, e in layer.domains.items()] + [(p, new(e)) for p, e, _ in layer.globs]
+        services: dict[int, Service] = {}
+
+        def renew(service: Service) -> Service:
+            return services.setdefault(id(service), dataclasses.replace(service, entity=new(service.entity)))
+
+        pairs = [(p, renew(s)) for p, s in layer.services.items()] + [(p, renew(s)) for p, s, _ in layer.globs]
         sdks = [dataclasses.replace(s, entity=new(s.entity)) for s in layer.sdks]
         return Layer.build(layer.origin, pairs, sdks, layer.foreign)
 
@@ -245,6 +173,7 @@ def _merge_entity(user: Entity, known: Entity, foreign: bool) -> Entity:
         parent=user.parent or known.parent,
         country=known.country if foreign else (user.country or known.country),
         categories=known.categories if foreign or not user.categories else user.categories,
+        purposes=known.purposes if foreign or not user.purposes else user.purposes,
         source=user.source or known.source,
         aliases=aliases,
     )

@@ -28,7 +28,12 @@ UNKNOWN_FORMAT = (
 )
 
 
-class _YamlLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it: six times faster on the built-in file, which every proxy and
+# worker start reads.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """YAML's safe loader with only true/false as booleans (as YAML 1.2), so a bare ``country: NO`` is Norway."""
 
 

@@ -9,7 +9,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# What an owner does, as far as a third-party audit cares. The built-in data and users' own lists use these.
+# What an owner does, coarsely, as far as a third-party audit cares: the categories reports, the CNAME check and
+# the recorder have always used. An owner's categories follow from the purposes of its services (PURPOSES).
 CATEGORIES = (
     "analytics",
     "advertising",
@@ -26,6 +27,39 @@ CATEGORIES = (
     "hosting",
     "other",
 )
+
+# What one service or host is for, and the coarse category it falls in. docs/entities.md describes each.
+PURPOSES: dict[str, str] = {
+    "advertising": "advertising",
+    "content-recommendation": "advertising",
+    "marketing": "advertising",
+    "analytics": "analytics",
+    "tag-manager": "analytics",
+    "ab-testing": "analytics",
+    "session-recording": "analytics",
+    "consent": "consent",
+    "social": "social",
+    "comments": "social",
+    "login": "login",
+    "video": "video",
+    "maps": "maps",
+    "fonts": "fonts-cdn",
+    "cdn": "hosting",
+    "hosting": "hosting",
+    "chat": "customer-support",
+    "customer-support": "customer-support",
+    "surveys": "customer-support",
+    "crash-reporting": "crash-reporting",
+    "monitoring": "crash-reporting",
+    "push": "push",
+    "security": "security",
+    "payments": "other",
+    "accessibility": "other",
+    "search": "other",
+    "reviews": "other",
+    "content": "other",
+    "other": "other",
+}
 
 # The EU member states and the other EEA states (Iceland, Liechtenstein, Norway), ISO 3166-1 alpha-2.
 EU = frozenset(
@@ -51,6 +85,7 @@ class Entity:
     source: str | None = None  # a public URL where the ownership can be checked
     origin: str = BUILTIN
     aliases: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()  # what its services are for (PURPOSES), most hosts first
 
     @property
     def key(self) -> str:
@@ -60,6 +95,31 @@ class Entity:
     def names(self) -> frozenset[str]:
         """Every normalised name this owner goes by: its name and its aliases (not its parent's)."""
         return frozenset(n for n in map(normalize_owner, (self.name, *self.aliases)) if n)
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """What one host (pattern) is for, and whose it is: ``Service(google, "fonts", "Google Fonts")``.
+
+    ``purpose`` is one of PURPOSES, None when the source does not say (a tracker list); ``name`` the service's
+    own name when it has one; ``source`` a public URL documenting the service's hosts, when not the owner's.
+    """
+
+    entity: Entity
+    purpose: str | None = None
+    name: str | None = None
+    source: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The service's name, else its owner's."""
+        return self.name or self.entity.name
+
+
+def categories_of(purposes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The coarse categories that ``purposes`` fall in, each once, in the order of CATEGORIES."""
+    found = {PURPOSES[p] for p in purposes if p in PURPOSES}
+    return tuple(c for c in CATEGORIES if c in found)
 
 
 @dataclass(frozen=True, slots=True)
