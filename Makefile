@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 DB ?= tredjepart.sqlite
-POLICY ?= policies/example-portal.yaml
+POLICY ?=
 
 .PHONY: venv run test test-fast bench report demo coverage-lists docs clean
 
@@ -17,11 +17,12 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 run: venv
-	@echo "tredjepart: proxy on port $(PORT), policy $(POLICY), database $(DB)"
-	@echo "  Point the device's HTTP and HTTPS proxy at this machine's address, port $(PORT),"
-	@echo "  then open http://mitm.it on the device to install mitmproxy's CA certificate."
+	@echo "tredjepart: proxy on port $(PORT), database $(DB)$(if $(POLICY),, (no policy: a session's first page decides its first party))"
+	@echo "  Point the device's HTTP and HTTPS proxy at this machine's address, port $(PORT), log in with the"
+	@echo "  password printed below, then open http://mitm.it on the device to install mitmproxy's CA certificate."
 	@echo "  Session control page (from the device): http://tredjepart.proxy/"
-	$(VENV)/bin/tredjepart proxy --policy $(POLICY) --db $(DB) --port $(PORT)
+	@echo "  With a policy: make run POLICY=policies/example-portal.yaml"
+	$(VENV)/bin/tredjepart proxy $(if $(POLICY),--policy $(POLICY)) --db $(DB) --port $(PORT)
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -128,7 +128,7 @@ def test_a_locked_database_neither_freezes_traffic_nor_loses_flows(tmp_path, pro
     finally:
         proxy.stop()
         server.close()
-    assert slowest < 0.5, slowest
+    assert slowest < 1.0, slowest  # the first version froze for about 2 s, then stopped recording
     paths = {r[0] for r in sqlite3.connect(db).execute("select path from flows")}
     assert paths == {"/first", "/after"} | {f"/during{i}" for i in range(sent)}, proxy.output()[-2000:]
     assert "locked by another process" in proxy.output()

@@ -17,7 +17,9 @@ from mitmproxy.utils import asyncio_utils
 from tredjepart.policy import load_policies
 from tredjepart.proxy import control
 from tredjepart.proxy.access import guard
+from tredjepart.proxy.banner import banner
 from tredjepart.proxy.listener import ProxyListener
+from tredjepart.proxy.terminal import Terminal
 from tredjepart.proxy.options import add_options
 from tredjepart.record.api import Recorder, check_owner_lists, open_recorder
 from tredjepart.record.wire import OWN_HOSTS, Settings
@@ -35,9 +37,11 @@ class Auditor:
         self._policies: list = []
         self._control_host = control.DEFAULT_HOST
         self._token = secrets.token_urlsafe(24)  # the control page's token for this run
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task | None = None  # the recorder's background work
+        self._tasks: list[asyncio.Task] = []  # the terminal's
         self._recording = None  # the flow being handed to the recorder (a verdict for it is not late)
-        self.listener = ProxyListener(lambda: self._recording)
+        self.terminal = Terminal()
+        self.listener = ProxyListener(lambda: self._recording, self.terminal)
         self._targets: dict[str, tuple[str, int]] = {}  # client connection id -> its CONNECT target
         self._auth = False  # whether clients log in (mitmproxy's proxyauth): flows of those who did not are skipped
 
@@ -64,6 +68,8 @@ class Auditor:
             _named_error("tredjepart_db", self._open)
         elif "tredjepart_policy" in updated and self.recorder is not None:
             self.recorder.set_policies(self._policies)
+        if "tredjepart_terminal" in updated:
+            self.terminal.quiet_mitmproxy = o.tredjepart_terminal == "tredjepart"
         if o.tredjepart_store_values and "tredjepart_store_values" in updated:
             logger.warning("tredjepart: cookie values are stored IN CLEAR (tredjepart_store_values). Debug only.")
         if "tredjepart_session" in updated and o.tredjepart_session and self.recorder:
@@ -80,7 +86,7 @@ class Auditor:
         self._auth = bool(o.proxyauth)
 
     def _open(self) -> None:
-        self.done()
+        self._close()
         o = ctx.options
         own = (self._control_host, getattr(o, "onboarding_host", "mitm.it"), *OWN_HOSTS)
         settings = Settings(o.tredjepart_db, self._policies, list(o.tredjepart_entities), o.tredjepart_store_values,
@@ -97,20 +103,47 @@ class Auditor:
         # a tenth of mitmdump's throughput on a busy proxy).
         gc.freeze()
         self.listener.ui = ctx.master.addons.get("view") is not None
+        self.terminal.install()
         if self._task is None and self.recorder is not None:
             self._start_task()
+        self._tasks.append(asyncio_utils.create_task(self._show(), name="tredjepart terminal", keep_ref=True))
+
+    async def _show(self) -> None:
+        """The start-up banner once the proxy listens, then the status line, refreshed."""
+        server = ctx.master.addons.get("proxyserver")
+        for _ in range(100):  # the servers start in the background: wait for them (bounded)
+            if server is None or server.listen_addrs():
+                break
+            await asyncio.sleep(0.1)
+        for line in banner(ctx.master, ctx.options, self._policies):
+            logger.info("%s", line)
+        while True:
+            self.terminal.refresh()
+            await asyncio.sleep(0.5)
 
     def _start_task(self) -> None:
         self._task = asyncio_utils.create_task(self.recorder.run(), name="tredjepart recorder", keep_ref=True)
 
     def done(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        self._tasks.clear()
+        path = self._close()
+        if path is not None:
+            self.terminal.goodbye(path)
+        self.terminal.uninstall()
+
+    def _close(self) -> str | None:
+        """Close the recorder (everything queued is written); the database's path, or None without one."""
         if self._task is not None:
             self._task.cancel()
             self._task = None
-        if self.recorder is not None:
-            status = self.recorder.close()
-            logger.info("tredjepart: %d rows written to %s", status.written, status.path)
+        if self.recorder is None:
+            return None
+        status = self.recorder.close()
         self.recorder = None
+        logger.info("tredjepart: %d rows written to %s", status.written, status.path)
+        return status.path
 
     # --- commands -----------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from mitmproxy import ctx, http
 from mitmproxy.hooks import UpdateHook
 
+from tredjepart.proxy.terminal import Terminal
 from tredjepart.record.api import Status
 
 logger = logging.getLogger("tredjepart.proxy.addon")
@@ -18,8 +19,9 @@ MARK = ":warning:"
 
 
 class ProxyListener:
-    def __init__(self, current: Callable[[], object]) -> None:
+    def __init__(self, current: Callable[[], object], terminal: Terminal) -> None:
         self.current = current  # the flow being handed to the recorder now (a verdict for it is not late)
+        self.terminal = terminal
         self.ui = False  # whether a UI (mitmweb, mitmproxy's console) shows flows and must hear of late marks
         self._named: dict[str, str | None] = {}  # session id -> the solution last logged for it
 
@@ -34,10 +36,10 @@ class ProxyListener:
             ctx.master.addons.trigger(UpdateHook([flow]))
 
     def on_finding(self, finding) -> None:
-        if finding.severity == "error":  # one clear line the first time a session meets the problem
-            logger.warning("tredjepart [%s] %s", finding.rule, finding.message)
+        self.terminal.finding(finding)  # one line, the first time a session meets the problem
 
     def on_session(self, view) -> None:
+        self.terminal.session(view)
         name = repr(view.name) if view.name else view.id[:8]
         if view.ended is not None:
             self._named.pop(view.id, None)

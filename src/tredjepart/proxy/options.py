@@ -51,6 +51,12 @@ def add_options(loader) -> None:
         choices=("auto", "always", "off"),
     )
     loader.add_option(
+        "tredjepart_terminal", str, "tredjepart",
+        "What the terminal shows: 'tredjepart' (a status line per session, findings as they appear, a summary at "
+        "the end; mitmproxy's connection log left out) or 'mitmproxy' (mitmproxy's own log as well).",
+        choices=("tredjepart", "mitmproxy"),
+    )
+    loader.add_option(
         "tredjepart_store_values", bool, False,
         "DEBUG ONLY: also store cookie values in clear. Never use this on real citizens' data.",
     )

@@ -252,10 +252,15 @@ class LocalRecorder:
     def _count(session: Session, rec, new_findings: int) -> None:
         c = session.counts
         c["flows"] = c.get("flows", 0) + 1
-        if rec.party == "third":
+        if rec.party in ("background", "tool"):
+            c[rec.party] = c.get(rec.party, 0) + 1
+        elif rec.party == "third":
             c["third_party_flows"] = c.get("third_party_flows", 0) + 1
             if rec.covered is False:
                 c["uncovered"] = c.get("uncovered", 0) + 1
+            if len(session.third_sites) < 10_000:
+                session.third_sites.add(rec.site)
+            c["third_parties"] = len(session.third_sites)
         c["findings"] = c.get("findings", 0) + new_findings
 
     def _tell(self, session: Session | None, changed: bool) -> None:

@@ -49,6 +49,7 @@ class Session:
     step_labels: list[str] = field(default_factory=list)  # the latest labels, for the view
     counts: dict[str, int] = field(default_factory=dict)  # flows, third_party_flows, uncovered, findings
     step_times: list[tuple[float, str]] = field(default_factory=list)  # (started, step id), in order
+    third_sites: set[str] = field(default_factory=set)  # the third-party sites met (bounded, for the counts)
 
     def step_at(self, when: float) -> str | None:
         """The id of the step that was current when a request started at ``when`` (a flow is recorded at its

@@ -69,7 +69,10 @@ def serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the w
 def _serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the worker process
     from tredjepart.record.recorder import LocalRecorder
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the proxy closes the worker; Ctrl-C must not cut it short
+    # The proxy closes the worker (and, gone, leaves it an end of file): Ctrl-C, or a SIGTERM sent to the whole
+    # process group (systemd, timeout(1)), must not cut it short with its last rows unwritten.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="tredjepart worker: %(message)s")
     listener = ReplyListener()
     try:
