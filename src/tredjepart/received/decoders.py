@@ -8,7 +8,7 @@ which are read before the built-in one. Format::
       - name: Google Analytics 4 (gtag.js)     # shown in reports
         owner: Google LLC                      # optional
         hosts: [google-analytics.com]          # domains (subdomains included) or globs; "*" alone: every host
-        paths: ["/g/collect"]                  # optional: exact paths, or prefixes ending in "*"
+        paths: ["/g/collect"]                  # optional: exact paths, or globs ("*" matches anything)
         body: protobuf                         # optional: read a binary body as protobuf
         docs: https://developers.google.com/analytics/devguides/collection/protocol/v1/parameters
         fields:
@@ -29,6 +29,7 @@ request says whether it was sent.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import logging
 import re
@@ -81,10 +82,13 @@ class Decoder:
     origin: str = "builtin"
 
     def applies(self, host: str, path: str) -> bool:
-        if self.hosts and not any(host_matches(host, h) for h in self.hosts):
-            return False
-        return not self.paths or any(path.startswith(p[:-1]) if p.endswith("*") else path == p
-                                     for p in self.paths)
+        return self.applies_to_host(host) and self.applies_to_path(path)
+
+    def applies_to_host(self, host: str) -> bool:
+        return not self.hosts or any(host_matches(host, h) for h in self.hosts)
+
+    def applies_to_path(self, path: str) -> bool:
+        return not self.paths or any(fnmatch.fnmatchcase(path, p) if "*" in p else path == p for p in self.paths)
 
 
 class Decoders:
@@ -92,6 +96,7 @@ class Decoders:
 
     def __init__(self, decoders: list[Decoder]) -> None:
         self.decoders = tuple(decoders)
+        self._by_host: dict[str, tuple[Decoder, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.decoders)
@@ -99,7 +104,12 @@ class Decoders:
     def for_request(self, host: str, path: str) -> list[Decoder]:
         """The decoders that apply to a request to ``host`` with ``path`` (query removed)."""
         host = normalize_host(host)
-        return [d for d in self.decoders if d.applies(host, path)]
+        candidates = self._by_host.get(host)
+        if candidates is None:
+            candidates = tuple(d for d in self.decoders if d.applies_to_host(host))
+            if len(self._by_host) < 4096:
+                self._by_host[host] = candidates
+        return [d for d in candidates if d.applies_to_path(path)]
 
 
 def parse_decoders(data: Any, label: str, origin: str | None = None) -> list[Decoder]:
@@ -138,8 +148,8 @@ def _decoder(item: Any, where: str, origin: str) -> Decoder:
             raise ValueError(f"{where}: hosts: {problem}")
     paths = _strings(item.get("paths", []), where, "paths")
     for p in paths:
-        if not p.startswith("/"):
-            raise ValueError(f"{where}: paths: {p!r} must start with '/'")
+        if not p.startswith(("/", "*")):
+            raise ValueError(f"{where}: paths: {p!r} must start with '/' (or '*')")
     body = item.get("body", "")
     if body not in ("", "protobuf"):
         raise ValueError(f"{where}: body {body!r} is not supported (known: protobuf)")

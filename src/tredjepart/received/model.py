@@ -4,10 +4,13 @@ sat (a location and a parameter name or key path), how it was found and in which
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 
 SOURCES = ("declared", "pattern", "decoder")
 CONFIDENCES = ("low", "medium", "high")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +72,8 @@ class Received:
         return f"{self.source}:{self.field}" if self.field else self.type
 
 
+@functools.lru_cache(maxsize=8192)
 def _generic(name: str) -> str:
-    if not name or not any(c.isdigit() for c in name):
+    if not name or not _DIGIT.search(name):
         return name
     return ".".join("*" if p.isdigit() and len(p) < 6 else p for p in name.split("."))

@@ -56,10 +56,19 @@ TOPICS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("studie/SU", ("studiestoette", "studiestøtte", "sulaan", "sulån", "su-laan", "su-lån"), ("su",)),
     ("ydelse/udbetaling", ("ydelse", "udbetaling", "tilskud", "benefit"), ("benefits",)),
 )
-_WORD = re.compile(r"[a-z0-9æøåäöü]+(?:-[a-z0-9æøåäöü]+)*")
-_STEMS = tuple((shown, stem) for shown, stems, _ in TOPICS for stem in stems)
-_EXACT = {word: shown for shown, _, words in TOPICS for word in words}
+_LETTER = "a-z0-9æøåäöü"
 _EXACT_ONLY_SHORT = frozenset({"dom", "arv", "tax", "vold", "straf", "udsat", "ledig", "gravid", "su"})
+_SHOWN: dict[str, str] = {}
+for _shown, _stems, _words in TOPICS:
+    for _w in (*_stems, *_words):
+        _SHOWN.setdefault(_w, _shown)
+_PREFIXES = sorted((w for _, stems, _ in TOPICS for w in stems if w not in _EXACT_ONLY_SHORT), key=len, reverse=True)
+_WHOLE = sorted({w for _, stems, words in TOPICS for w in (*words, *(s for s in stems if s in _EXACT_ONLY_SHORT))},
+                key=len, reverse=True)
+# One pass: a stem at the start of a word, or a short word standing alone.
+_RX = re.compile(
+    rf"(?<![{_LETTER}])(?:(?P<whole>{'|'.join(map(re.escape, _WHOLE))})(?![{_LETTER}])"
+    rf"|(?P<prefix>{'|'.join(map(re.escape, _PREFIXES))}))")
 
 
 def page_text(url_or_title: str) -> str:
@@ -76,20 +85,8 @@ def page_text(url_or_title: str) -> str:
 
 def page_topics(url_or_title: str) -> tuple[str, ...]:
     """The topics (the shown words of TOPICS) that a page address or title names, in TOPICS order."""
-    text = page_text(url_or_title)
+    text = page_text(url_or_title)[:8192]
     if not text:
         return ()
-    found: set[str] = set()
-    for word in _WORD.findall(text[:8192]):
-        for piece in {word, *word.split("-")}:
-            if piece in _EXACT:
-                found.add(_EXACT[piece])
-            for shown, stem in _STEMS:
-                if shown in found:
-                    continue
-                if stem in _EXACT_ONLY_SHORT:
-                    if piece == stem:
-                        found.add(shown)
-                elif piece.startswith(stem):
-                    found.add(shown)
+    found = {_SHOWN[m.group("whole") or m.group("prefix")] for m in _RX.finditer(text)}
     return tuple(shown for shown, _, _ in TOPICS if shown in found)
