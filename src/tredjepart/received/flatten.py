@@ -39,7 +39,8 @@ class Flattener:
             return True
         return False
 
-    def add(self, location: str, name: str, text: str, layer: str = "", depth: int = 0) -> None:
+    def add(self, location: str, name: str, text: str, layer: str = "", depth: int = 0,
+            shown: str | None = None) -> None:
         """One value, and whatever it holds (JSON, a URL's query, a base64 blob decoded). A JSON document in a
         value is replaced by its scalars, leaving an empty place that marks where it was."""
         if not text or self.full():
@@ -52,22 +53,23 @@ class Flattener:
             except (ValueError, RecursionError):
                 node = None
             if isinstance(node, (dict, list)):
-                self.places.append(Place(location, name[:200], "", layer))
-                self.json(location, node, name, layer or "JSON in a value", depth + 1)
+                self.places.append(Place(location, name[:200], "", layer, _cut(shown)))
+                self.json(location, node, name, layer or "JSON in a value", depth + 1, shown)
                 return
-        self.places.append(Place(location, name[:200], text, layer))
+        self.places.append(Place(location, name[:200], text, layer, _cut(shown)))
         self.chars += len(text)
         if depth >= MAX_DEPTH:
             return
         if "=" in text and (text.startswith(("http://", "https://", "/")) or "?" in text[:2048]):
-            self._url(location, name, text, depth)
+            self._url(location, name, text, depth, shown)
         elif _BLOB.match(text) and self.blobs < MAX_BLOBS:
             decoded = _unbase64(text)
             if decoded is not None:
                 self.blobs += 1
-                self.add(location, name, decoded, "base64", depth + 1)
+                self.add(location, name, decoded, "base64", depth + 1, shown)
 
-    def query(self, location: str, query: str, prefix: str = "", layer: str = "", depth: int = 0) -> None:
+    def query(self, location: str, query: str, prefix: str = "", layer: str = "", depth: int = 0,
+              shown_prefix: str | None = None) -> None:
         """The pairs of a query string (``a=1&b=2``), each value decoded once as a server would."""
         for pair in query.split("&"):
             if self.full():
@@ -76,33 +78,44 @@ class Flattener:
                 continue
             name, _, value = pair.partition("=")
             name = unquote_plus(name)
-            self.add(location, f"{prefix}{name}", unquote_plus(value), layer, depth)
+            shown = None if shown_prefix is None else f"{shown_prefix}{name}"
+            self.add(location, f"{prefix}{name}", unquote_plus(value), layer, depth, shown)
 
-    def json(self, location: str, node, prefix: str, layer: str, depth: int) -> None:
-        """Every scalar of a JSON document, named by its key path (list positions as numbers)."""
-        stack = [(prefix, node, depth)]
+    def json(self, location: str, node, prefix: str, layer: str, depth: int, shown: str | None = None) -> None:
+        """Every scalar of a JSON document, named by its key path: list positions as numbers in the name (what
+        decoders match) and as * in the shown name (what people read)."""
+        stack = [(prefix, prefix if shown is None else shown, node, depth)]
         while stack and not self.full():
-            path, node, d = stack.pop()
+            path, seen, node, d = stack.pop()
             if d > MAX_DEPTH + 16:
                 continue
             if isinstance(node, dict):
                 items = list(node.items())[:500]
-                stack.extend((f"{path}.{k}" if path else str(k), v, d + 1) for k, v in reversed(items))
+                stack.extend((_join(path, str(k)), _join(seen, str(k)), v, d + 1) for k, v in reversed(items))
             elif isinstance(node, list):
-                stack.extend((f"{path}.{i}" if path else str(i), v, d + 1) for i, v in reversed(
-                    list(enumerate(node[:500]))))
+                stack.extend((_join(path, str(i)), _join(seen, "*"), v, d + 1)
+                             for i, v in reversed(list(enumerate(node[:500]))))
             elif isinstance(node, str):
-                self.add(location, path, node, layer, min(d, MAX_DEPTH - 1))
+                self.add(location, path, node, layer, min(d, MAX_DEPTH - 1), seen if seen != path else None)
             elif isinstance(node, (int, float)) and not isinstance(node, bool):
-                self.add(location, path, str(node), layer, MAX_DEPTH)
+                self.add(location, path, str(node), layer, MAX_DEPTH, seen if seen != path else None)
 
-    def _url(self, location: str, name: str, text: str, depth: int) -> None:
+    def _url(self, location: str, name: str, text: str, depth: int, shown: str | None) -> None:
         try:
             query = urlsplit(text).query if "://" in text[:12] else text.partition("?")[2]
         except ValueError:
             return
         if query:
-            self.query(location, query, f"{name}?" if name else "?", "URL in a value", depth + 1)
+            self.query(location, query, f"{name}?" if name else "?", "URL in a value", depth + 1,
+                       None if shown is None else f"{shown}?")
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _cut(shown: str | None) -> str | None:
+    return None if shown is None else shown[:200]
 
 
 def _unbase64(text: str) -> str | None:

@@ -4,13 +4,10 @@ sat (a location and a parameter name or key path), how it was found and in which
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field
 
 SOURCES = ("declared", "pattern", "decoder")
 CONFIDENCES = ("low", "medium", "high")
-_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +41,12 @@ class Place:
     name: str  # parameter name, header name (lower case), cookie name, or a body key path ("ud.em", "events.0.x")
     text: str = field(repr=False)
     layer: str = ""  # what was unwrapped beyond the transport: "base64", "JSON in a string", "URL in a value"
+    shown: str | None = None  # the name for people when it differs: list positions as * ("events.*.user")
 
     @property
     def where(self) -> str:
-        """For people: "query dl", "header referer", "body user.email" (list positions shown as *)."""
-        return f"{self.location} {_generic(self.name)}".rstrip()
+        """For people: "query dl", "header referer", "body events.*.user.email"."""
+        return f"{self.location} {self.name if self.shown is None else self.shown}".rstrip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +68,3 @@ class Received:
     def subject(self) -> str:
         """What a finding is about: "declared:email", "pattern:cpr", or the data type for decoders."""
         return f"{self.source}:{self.field}" if self.field else self.type
-
-
-@functools.lru_cache(maxsize=8192)
-def _generic(name: str) -> str:
-    if not name or not _DIGIT.search(name):
-        return name
-    return ".".join("*" if p.isdigit() and len(p) < 6 else p for p in name.split("."))

@@ -124,9 +124,10 @@ def _decode(decoder: Decoder, places: list[Place]):
         for place in _matching(rule, by_name, by_location):
             if rule.when == "url-with-path" and not _has_path(place.text):
                 continue
+            where = place.where if "*" in rule.name else f"{place.location} {rule.name}"
             for t in rule.types:
                 yield Received(
-                    type=t, label=label(t), where=place.where, source="decoder", confidence="high",
+                    type=t, label=label(t), where=where, source="decoder", confidence="high",
                     decoder=decoder.name, reason=rule.reason,
                     topics=page_topics(place.text) if t in PAGE_TYPES else ())
 
