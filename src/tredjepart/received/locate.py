@@ -70,8 +70,8 @@ def request_places(parts: RequestParts, *, protobuf: bool = False) -> list[Place
 def _path(acc: Flattener, path: str) -> None:
     acc.add("path", "", unquote(path))
     for segment in path.split("/"):
-        if ";" in segment:
-            for param in segment.split(";")[1:]:
+        if ";" in segment:  # DoubleClick: /activity;src=1;dc_rdid=... or /activity/src=1;type=...
+            for param in segment.split(";"):
                 name, sep, value = param.partition("=")
                 if sep:
                     acc.add("path-param", unquote(name), unquote(value))

@@ -35,7 +35,7 @@ from tredjepart.received.vocabulary import PAGE_TYPES, label
 
 MAX_ITEMS = 200
 MAX_MASK_CACHE = 8192
-_DECODED_LAYERS = ("", "JSON in a value")
+_DECODED_LAYERS = ("", "JSON in a value", "URL in a value")
 _DIGITS_OR_AT = re.compile(r"@|\d{8}|\d{6}-\d{4}|\+45|0045")
 
 
