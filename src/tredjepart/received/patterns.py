@@ -5,10 +5,12 @@ number in a tracker request costs an auditor's afternoon.
 CPR (the Danish personal identification number, DDMMYY-SSSS): the first six digits must be a real date, with the
 century taken from the seventh digit as the CPR office assigns it (0-3: 1900s; 4 and 9: 2000-2036 for years 00-36,
 else 1900s; 5-8: 2000-2057 for years 00-57, else 1858-1899), not in the future. The modulus-11 check only raises
-confidence: numbers issued since 2007 need not pass it. Ten digits inside a longer run of digits are no CPR
-number, nor is a 10-digit order number whose first six digits are no date. Confidence: "low" for ten bare
-digits, "medium" with the dash, or a passing modulus-11 check, or a field named like a CPR field; "high" with two
-of these.
+confidence: numbers issued since 2007 need not pass it. Ten digits inside a longer run of letters or digits are no
+CPR number (``ALK0909133838FB``), nor is a 10-digit order number whose first six digits are no date. Confidence:
+"low" for ten bare digits, "medium" with the dash, or a passing modulus-11 check, or a field named like a CPR
+field; "high" with two of these. Ten bare digits that could be a Unix time of 2001-2033 (1000000000-1999999999,
+which tracker cookies and cache-busters are full of) do not gain confidence from modulus 11, which one number in
+eleven passes by chance. The scanner reports "medium" and "high" hits; masking masks all of them.
 
 E-mail addresses: local part, "@", a domain with a letter TLD; not image names such as ``logo@2x.png``.
 
@@ -22,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_CPR = re.compile(r"(?<![0-9])(\d{2})(\d{2})(\d{2})(-?)(\d)(\d{3})(?![0-9])")
+_CPR = re.compile(r"(?<![A-Za-z0-9])(\d{2})(\d{2})(\d{2})(-?)(\d)(\d{3})(?![A-Za-z0-9])")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
                     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])")
 _PHONE_PREFIXED = re.compile(r"(?<![0-9+])(?:\+|00)45[ -]?([2-9]\d)[ -]?(\d{2})[ -]?(\d{2})[ -]?(\d{2})(?![0-9])")
@@ -32,6 +34,7 @@ _FILE_TLDS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico
 _CPR_NAMES = re.compile(r"cpr|personnummer|personnr|ssn|nationalid", re.I)
 _PHONE_NAMES = re.compile(r"(?:^|[^a-z])(?:tel|phone|mobil|telefon|ph|msisdn)", re.I)
 _WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
+_UNIX_MIN, _UNIX_MAX = 1_000_000_000, 2_000_000_000  # ten digits that may be a Unix time in seconds
 LEVELS = ("low", "medium", "high")
 
 
@@ -80,6 +83,8 @@ def find_patterns(text: str, where: str = "") -> list[PatternHit]:
         if cpr_birth_date(digits) is None:
             continue
         dash, mod = bool(m.group(4)), modulus11(digits)
+        if not dash and _UNIX_MIN <= int(digits) < _UNIX_MAX:
+            mod = False  # a Unix time (2001-2033) passes modulus 11 by chance one time in eleven
         score = dash + mod + named_cpr
         reasons = ["DDMMYY-SSSS" if dash else "DDMMYYSSSS", "valid date"] + (["modulus-11"] if mod else [])
         out.append(PatternHit("cpr", "cprNumber", m.start(), m.end(), LEVELS[min(score, 2)], ", ".join(reasons)))

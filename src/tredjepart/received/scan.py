@@ -104,6 +104,8 @@ class Scanner:
             i = bisect.bisect_right(starts, hit.start) - 1
             place = places[i]
             taken.add((i, hit.start - starts[i], hit.end - starts[i]))
+            if not hit.form.strong and not _hinted(hit.form.field, place.name):
+                continue  # a postcode or a first name alone, outside a field named for it: chance
             form = hit.form.form + (f" ({place.layer})" if place.layer else "")
             where = self.mask_text(place.where)
             key = (hit.form.data_type, where, "declared", hit.form.field, form)
@@ -111,6 +113,18 @@ class Scanner:
                 type=hit.form.data_type, label=label(hit.form.data_type), where=where, source="declared",
                 confidence="high" if hit.form.strong else "low", form=form, field=hit.form.field))
         return taken
+
+
+_HINTS = {
+    "postcode": re.compile(r"zip|zp|post|postal|postnr|postnummer", re.I),
+    "name": re.compile(r"name|navn|fn$|ln$|\[fn\]|\[ln\]|first|last|fornavn|efternavn", re.I),
+}
+
+
+def _hinted(field: str, name: str) -> bool:
+    """Whether a field name says it holds this declared field (a weak value counts only there)."""
+    hint = _HINTS.get(field)
+    return bool(hint and hint.search(name)) or (field.startswith("other.") and field[6:].lower() in name.lower())
 
 
 def _decode(decoder: Decoder, places: list[Place]):
@@ -143,7 +157,7 @@ def _patterns(places: list[Place], taken: set, out: dict[tuple, Received], mask)
         if not place.text or not _DIGITS_OR_AT.search(place.text):
             continue
         for hit in find_patterns(place.text, place.where):
-            if any(j == i and s < hit.end and hit.start < e for j, s, e in taken):
+            if hit.confidence == "low" or any(j == i and s < hit.end and hit.start < e for j, s, e in taken):
                 continue
             where = mask(place.where)
             form = hit.form + (f" ({place.layer})" if place.layer else "")
@@ -160,7 +174,8 @@ def _page_urls(parts: RequestParts, places: list[Place], out: dict[tuple, Receiv
         return
     claimed = {item.where for item in out.values() if item.type in PAGE_TYPES}
     for place in places:
-        if place.location in ("header", "path") or place.where in claimed or not place.text.startswith("http"):
+        if place.where in ("redirect location", "path") or place.location == "header" or place.where in claimed \
+                or not place.text.startswith("http"):
             continue
         if _host(place.text) == page_host:
             where = mask(place.where)
