@@ -137,7 +137,8 @@ def test_unreadable_or_broken_user_file(tmp_path):
 def test_ga4_collect_query_and_batched_body():
     url = ("https://region1.google-analytics.com/g/collect?v=2&tid=G-ABC123&gtm=45je&_p=1&gcs=G111&gcd=13l3l3l3l1"
            "&cid=123456789.1700000000&ul=da-dk&sr=1920x1080&sid=1700000000&sct=3&seg=1"
-           "&dl=https%3A%2F%2Fportal.dk%2Fansoeg%2Fkontanthjaelp&dr=https%3A%2F%2Fwww.borger.dk%2F&dt=Ans%C3%B8g&en=page_view")
+           "&dl=https%3A%2F%2Fportal.dk%2Fansoeg%2Fkontanthjaelp&dr=https%3A%2F%2Fwww.borger.dk%2F"
+           "&dt=Ans%C3%B8g&en=page_view")
     got = claimed(url)
     assert got["query dl"] == {"viewedPage"} and got["query dr"] == {"referer"} and got["query dt"] == {"viewedPage"}
     assert got["query cid"] == {"browserId"} and got["query tid"] == {"propertyId"}

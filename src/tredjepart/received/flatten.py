@@ -16,7 +16,7 @@ from urllib.parse import unquote_plus, urlsplit
 from tredjepart.received.model import Place
 
 MAX_PLACES = 600
-MAX_CHARS = 512 * 1024
+MAX_CHARS = 256 * 1024
 MAX_TEXT = 32 * 1024
 MAX_DEPTH = 4
 MAX_BLOBS = 24
@@ -77,9 +77,9 @@ class Flattener:
             if not pair:
                 continue
             name, _, value = pair.partition("=")
-            name = unquote_plus(name)
+            name = _unquote(name)
             shown = None if shown_prefix is None else f"{shown_prefix}{name}"
-            self.add(location, f"{prefix}{name}", unquote_plus(value), layer, depth, shown)
+            self.add(location, f"{prefix}{name}", _unquote(value), layer, depth, shown)
 
     def json(self, location: str, node, prefix: str, layer: str, depth: int, shown: str | None = None) -> None:
         """Every scalar of a JSON document, named by its key path: list positions as numbers in the name (what
@@ -108,6 +108,10 @@ class Flattener:
         if query:
             self.query(location, query, f"{name}?" if name else "?", "URL in a value", depth + 1,
                        None if shown is None else f"{shown}?")
+
+
+def _unquote(text: str) -> str:
+    return unquote_plus(text) if "%" in text or "+" in text else text
 
 
 def _join(path: str, key: str) -> str:

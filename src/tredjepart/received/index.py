@@ -24,6 +24,7 @@ MAX_HITS_PER_NEEDLE = 16
 _B64_STD = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 _B64_URL = re.compile(r"[A-Za-z0-9_-]{8,}={0,2}")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +74,23 @@ class IdentityIndex:
                     hits.append(Hit(_case_form(text[start:end], forms), start, end))
                     n += 1
                 start = low.find(key, start + 1)
+        lengths, tokens = self._lengths, self._tokens
+        seen: set[str] = set()
         for rx in (_B64_STD, _B64_URL):
-            for m in rx.finditer(text):
-                token = m.group().rstrip("=")
-                if len(token) not in self._lengths:
+            for run in rx.findall(text):
+                token = run.rstrip("=")
+                if len(token) not in lengths or token in seen:
                     continue
-                form = self._tokens.get(token)
+                seen.add(token)
+                form = tokens.get(token)
                 if form is None and _HEX.match(token):
-                    form = self._tokens.get(token.lower())
-                if form is not None and not _inside(taken, m.start(), m.end()):
-                    taken.append((m.start(), m.end()))
-                    hits.append(Hit(form, m.start(), m.start() + len(token)))
+                    form = tokens.get(token.lower())
+                if form is None:
+                    continue
+                for m in re.finditer(re.escape(token), text):  # a hit: find each place it sits in
+                    if not _inside(taken, m.start(), m.end()) and _bounded_token(text, m.start(), m.end()):
+                        taken.append((m.start(), m.end()))
+                        hits.append(Hit(form, m.start(), m.end()))
         return hits
 
 
@@ -106,6 +113,12 @@ def _bounded(text: str, start: int, end: int) -> bool:
         if (last.isdigit() and after.isdigit()) or (last.isalpha() and after.isalnum()):
             return False
     return True
+
+
+def _bounded_token(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a whole run of base64/hex characters (padding allowed after it)."""
+    alphabet = _TOKEN_CHARS
+    return (start == 0 or text[start - 1] not in alphabet) and (end == len(text) or text[end] not in alphabet)
 
 
 def _inside(taken: list[tuple[int, int]], start: int, end: int) -> bool:

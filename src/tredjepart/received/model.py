@@ -42,11 +42,12 @@ class Place:
     text: str = field(repr=False)
     layer: str = ""  # what was unwrapped beyond the transport: "base64", "JSON in a string", "URL in a value"
     shown: str | None = None  # the name for people when it differs: list positions as * ("events.*.user")
+    where: str = ""  # for people: "query dl", "header referer", "body events.*.user.email" (set from the above)
 
-    @property
-    def where(self) -> str:
-        """For people: "query dl", "header referer", "body events.*.user.email"."""
-        return f"{self.location} {self.name if self.shown is None else self.shown}".rstrip()
+    def __post_init__(self) -> None:
+        if not self.where:
+            name = self.name if self.shown is None else self.shown
+            object.__setattr__(self, "where", f"{self.location} {name}".rstrip())
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,9 +61,11 @@ class Scanner:
         decoders = self.decoders.for_request(parts.host, path)
         places = request_places(parts, protobuf=any(d.body == "protobuf" for d in decoders))
         out: dict[tuple, Received] = {}
-        for d in decoders:
-            for item in _decode(d, places):
-                out.setdefault((item.type, item.where, "decoder"), item)
+        if decoders:
+            by_name, by_location = _by_name(places)
+            for d in decoders:
+                for item in _decode(d, by_name, by_location):
+                    out.setdefault((item.type, item.where, "decoder"), item)
         taken = self._declared(places, out)
         _patterns(places, taken, out, self.mask_text)
         _page_urls(parts, places, out, self.mask_text)
@@ -127,13 +129,18 @@ def _hinted(field: str, name: str) -> bool:
     return bool(hint and hint.search(name)) or (field.startswith("other.") and field[6:].lower() in name.lower())
 
 
-def _decode(decoder: Decoder, places: list[Place]):
+def _by_name(places: list[Place]) -> tuple[dict, dict]:
+    """The places decoders read (not those unwrapped from base64), by (location, name) and by location."""
     by_name: dict[tuple[str, str], list[Place]] = {}
     by_location: dict[str, list[Place]] = {}
     for p in places:
-        if p.layer in _DECODED_LAYERS or p.location == "header":
-            by_name.setdefault((p.location, p.name.lower() if p.location == "header" else p.name), []).append(p)
+        if p.layer in _DECODED_LAYERS:
+            by_name.setdefault((p.location, p.name), []).append(p)
             by_location.setdefault(p.location, []).append(p)
+    return by_name, by_location
+
+
+def _decode(decoder: Decoder, by_name: dict, by_location: dict):
     for rule in decoder.fields:
         for place in _matching(rule, by_name, by_location):
             if rule.when == "url-with-path" and not _has_path(place.text):
