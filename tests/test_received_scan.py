@@ -87,6 +87,17 @@ def test_page_url_in_a_parameter_is_a_viewed_page_with_topics():
     assert page[0].topics == ("ansøgning", "sygedagpenge")
 
 
+def test_names_a_request_chose_are_masked_in_where():
+    items = SCANNER.scan(RequestParts("POST", "graph.facebook.com", "/v17.0/1/activities",
+                                      (("Content-Type", "application/x-www-form-urlencoded"),),
+                                      b'ud=%7B%22jens.hansen%40example.dk%22%3A%22x%22%7D&c0101901234=1'))
+    wheres = {i.where for i in items}
+    assert {"body [email]", "body c[cpr]"} <= wheres
+    assert not any("jens" in w or "0101901234" in w for w in wheres)
+    named = {(i.field, i.form) for i in items if i.source == "declared"}
+    assert ("cpr", "CPR number without dash (the name itself)") in named
+
+
 def test_decoder_items_carry_reasons_and_topics():
     items = SCANNER.scan(pixel_request())
     dl = next(i for i in items if i.where == "query dl" and i.source == "decoder")

@@ -20,6 +20,7 @@ the decoders' exact field names (measured in docs/received.md). At most ``MAX_IT
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ MAX_ITEMS = 200
 MAX_MASK_CACHE = 8192
 _DECODED_LAYERS = ("", "JSON in a value", "URL in a value")
 _DIGITS_OR_AT = re.compile(r"@|\d{8}|\d{6}-\d{4}|\+45|0045")
+_NAME_VALUE = re.compile(r"\d|@")
 
 
 class Scanner:
@@ -65,9 +67,13 @@ class Scanner:
             by_name, by_location = _by_name(places)
             for d in decoders:
                 for item in _decode(d, by_name, by_location):
+                    where = self.mask_text(item.where)  # a glob matched a name the request chose
+                    if where != item.where:
+                        item = dataclasses.replace(item, where=where)
                     out.setdefault((item.type, item.where, "decoder"), item)
-        taken = self._declared(places, out)
-        _patterns(places, taken, out, self.mask_text)
+        scanned = places + _name_places(places)
+        taken = self._declared(scanned, out)
+        _patterns(scanned, taken, out, self.mask_text)
         _page_urls(parts, places, out, self.mask_text)
         return list(out.values())[:MAX_ITEMS]
 
@@ -171,6 +177,17 @@ def _patterns(places: list[Place], taken: set, out: dict[tuple, Received], mask)
             out.setdefault((hit.data_type, where, "pattern", hit.name, form), Received(
                 type=hit.data_type, label=label(hit.data_type), where=where, source="pattern",
                 confidence=hit.confidence, form=form, field=hit.name))
+
+
+def _name_places(places: list[Place]) -> list[Place]:
+    """Parameter and key names that could hold a value (a digit or "@", 6 characters or more): a value sent as a
+    name (``?0101901234=``) reaches the receiver as surely as one sent as a value."""
+    seen: dict[tuple[str, str], Place] = {}
+    for p in places:
+        key = (p.location, p.name)
+        if key not in seen and len(p.name) >= 6 and _NAME_VALUE.search(p.name):
+            seen[key] = Place(p.location, p.name, p.name, "the name itself", p.shown)
+    return list(seen.values())[:100]
 
 
 def _page_urls(parts: RequestParts, places: list[Place], out: dict[tuple, Received], mask) -> None:
