@@ -88,6 +88,12 @@ def test_each_form_is_found_with_its_name(text, form):
     assert hits[0][1] in (form, form.replace("base64url", "base64"))
 
 
+def test_gmail_addresses_are_also_hashed_as_google_normalises_them():
+    index = build_index(parse_identity("email: Jens.Hansen@gmail.com\n"))
+    digest = hashlib.sha256(b"jenshansen@gmail.com").hexdigest()
+    assert [h.form.form for h in index.find(digest)] == ["SHA-256 (hex) of e-mail, lower case, Gmail dots removed"]
+
+
 def test_the_field_is_named_not_the_value():
     hits = INDEX.find(hashlib.sha256(EMAIL.encode()).hexdigest())
     assert hits[0].form.field == "email" and hits[0].form.data_type == "emailAddress"

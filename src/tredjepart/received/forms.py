@@ -66,8 +66,13 @@ def variants(identity: Identity) -> list[tuple[str, str, list[Variant]]]:
     out = []
     if identity.email:
         e = identity.email.strip()
-        out.append(("email", "emailAddress", [Variant(e, "e-mail as typed"), Variant(e.lower(), "e-mail, lower case"),
-                                              Variant(e.upper(), "e-mail, upper case")]))
+        vs = [Variant(e, "e-mail as typed"), Variant(e.lower(), "e-mail, lower case"),
+              Variant(e.upper(), "e-mail, upper case")]
+        local, _, domain = e.lower().rpartition("@")
+        if domain in ("gmail.com", "googlemail.com") and "." in local:
+            # Google's normalisation for hashing drops the dots before a Gmail domain
+            vs.append(Variant(f"{local.replace('.', '')}@{domain}", "e-mail, lower case, Gmail dots removed"))
+        out.append(("email", "emailAddress", vs))
     if identity.cpr:
         digits = identity.cpr.replace("-", "")
         out.append(("cpr", "cprNumber", [Variant(f"{digits[:6]}-{digits[6:]}", "CPR number with dash"),
