@@ -242,12 +242,12 @@ def test_every_request_of_the_shared_captures():
             body = ((r.get("postData") or {}).get("text") or "").encode("utf-8", "surrogateescape")
             parts = RequestParts(r["method"], u.hostname or "", (u.path or "/") + (f"?{u.query}" if u.query else ""),
                                  tuple((h["name"], h["value"]) for h in r.get("headers", [])), body)
-            start = time.perf_counter()
+            start = time.process_time()  # CPU time: other load on the machine does not count
             items = SCANNER.scan(parts)
-            slow = max(slow, time.perf_counter() - start)
+            slow = max(slow, time.process_time() - start)
             total += 1
             found += [(i.field, u.hostname, i.where) for i in items if i.source == "declared"]
             found += [(i.field, u.hostname, i.where) for i in items if i.source == "pattern" and i.field == "cpr"]
     assert total > 4000
     assert found == []
-    assert slow < 0.5
+    assert slow < 1.0  # the slowest takes milliseconds; this catches a runaway, not a slow machine

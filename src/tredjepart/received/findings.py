@@ -6,8 +6,8 @@ does or is (warning). Pure functions of a flow's record and what the scanner fou
   (a decoder field documented to carry personal data, such as the Meta pixel's ``ud[em]``, counts too, as
   ``decoder:emailAddress``, unless the same kind of data was found by value in the same flow),
   adding the flows as evidence and uniting the forms and places in ``details``. Only "high" and "medium"
-  confidence counts: a bare 10-digit number that merely could be a CPR number, a first name or a postcode alone
-  are listed among the data types the party received, not raised as errors.
+  confidence counts (the scanner reports nothing lower: a bare 10-digit number that merely could be a CPR number,
+  or a first name or postcode outside a field named for it, is not reported at all).
 * ``page-url-to-third-party`` (warning): one per third party per session, when an address or title the party
   received (a decoder's ``viewedPage``/``referer`` field, the Referer header with a path, a URL of the page's site
   in a parameter) names a topic of received/topics.py. ``details["topics"]`` lists the topics, never the address.

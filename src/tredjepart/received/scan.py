@@ -28,7 +28,7 @@ from tredjepart.received.decoders import Decoder, Decoders, FieldRule, load_deco
 from tredjepart.received.identity import Identity
 from tredjepart.received.index import IdentityIndex, build_index
 from tredjepart.received.locate import request_places
-from tredjepart.received.masking import mask_text
+from tredjepart.received.masking import mask_path, mask_text, mask_url
 from tredjepart.received.model import Place, Received, RequestParts
 from tredjepart.received.patterns import find_patterns
 from tredjepart.received.topics import page_topics
@@ -79,14 +79,10 @@ class Scanner:
 
     def mask_path(self, path: str) -> str:
         """A URL path with declared values and patterns masked (``/sag/[cpr]/status``): apply before storing."""
-        from tredjepart.received.masking import mask_path
-
         return mask_path(path, self.index)
 
     def mask_url(self, url: str) -> str:
         """A stored URL (query values already removed) with its path and parameter names masked."""
-        from tredjepart.received.masking import mask_url
-
         return mask_url(url, self.index)
 
     def mask_text(self, text: str) -> str:
@@ -119,7 +115,7 @@ class Scanner:
             key = (hit.form.data_type, where, "declared", hit.form.field, form)
             out.setdefault(key, Received(
                 type=hit.form.data_type, label=label(hit.form.data_type), where=where, source="declared",
-                confidence="high" if hit.form.strong else "low", form=form, field=hit.form.field))
+                confidence="high" if hit.form.strong else "medium", form=form, field=hit.form.field))
         return taken
 
 
