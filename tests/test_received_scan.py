@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import make_flow, need_shared
 from tredjepart.findings import FindingSet
 from tredjepart.received import (RequestParts, Scanner, mask_path, parse_identity, parts_from_flow,
-                                 received_findings)
+                                 received_findings, request_places)
 from tredjepart.received.forms import TEXT, identity_forms
 from tredjepart.records import FlowRecord
 
@@ -251,3 +251,38 @@ def test_every_request_of_the_shared_captures():
     assert total > 4000
     assert found == []
     assert slow < 1.0  # the slowest takes milliseconds; this catches a runaway, not a slow machine
+
+
+# --- the report's summary ---------------------------------------------------------------------------------------
+
+def test_data_types_group_by_kind_and_source_with_every_place_form_and_flow():
+    from tredjepart.received import data_types
+
+    entries = [(f"f{n}", item) for n in range(3) for item in SCANNER.scan(pixel_request())]
+    summary = data_types(entries)
+    first = summary[0]
+    assert (first["type"], first["source"], first["field"]) == ("cprNumber", "declared", "cpr")
+    assert first["label_da"] == "CPR-nummer" and first["where"] == ["header referer", "query dl"]
+    assert first["flows"] == ["f0", "f1", "f2"] and first["flow_count"] == 3
+    page = next(e for e in summary if e["type"] == "viewedPage" and e["source"] == "decoder")
+    assert page["topics"] == ["ansøgning", "kontanthjælp"] and page["reasons"][0].startswith("https://")
+    kinds = [e["type"] for e in summary]
+    assert kinds.index("viewedPage") < kinds.index("propertyId")  # personal, then pages, then the rest
+    json.dumps(summary)  # JSON-ready
+    assert "0101901234" not in json.dumps(summary)
+
+
+def test_client_websocket_messages_of_a_real_flow_dump_are_read():
+    from mitmproxy.io import FlowReader
+
+    path = need_shared("mitmproxy-flows", "flows__websocket.mitm")
+    with open(path, "rb") as f:
+        flows = [fl for fl in FlowReader(f).stream() if getattr(fl, "websocket", None)]
+    assert flows
+    for flow in flows:
+        parts = parts_from_flow(flow)
+        sent = [m for m in flow.websocket.messages if m.from_client]
+        assert len(parts.websocket) == len(sent)
+        places = [p for p in request_places(parts) if p.location == "websocket"]
+        assert bool(places) == any(m.content.strip() for m in sent)
+        SCANNER.scan(parts)

@@ -9,6 +9,7 @@ The pure core, with no I/O beyond reading the identity and decoder files::
     items = scanner.scan(parts_from_flow(flow))                          # per flow: list[Received]
     findings = received_findings(flow_record, items)                     # third-party flows only
     flow_record.path = scanner.mask_path(flow_record.path)               # before storing
+    report["data_types"] = data_types((flow_id, item) for ...)            # per third party and session
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from tredjepart.received.locate import parts_from_flow, request_places
 from tredjepart.received.masking import mask_path, mask_text, mask_url
 from tredjepart.received.model import Place, Received, RequestParts
 from tredjepart.received.scan import Scanner
+from tredjepart.received.summary import data_types
 from tredjepart.received.topics import page_topics
 from tredjepart.received.vocabulary import TYPES, label
 
 __all__ = [
     "FIELDS", "RULES", "TYPES", "Decoder", "Decoders", "Identity", "IdentityError", "Place", "Received",
-    "RequestParts", "Scanner", "builtin_decoders", "label", "load_decoders", "load_identity", "mask_path",
+    "RequestParts", "Scanner", "builtin_decoders", "data_types", "label", "load_decoders", "load_identity", "mask_path",
     "mask_text", "mask_url", "page_topics", "parse_decoders", "parse_identity", "parts_from_flow",
     "received_findings", "request_places",
 ]
