@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import make_flow, need_shared
-from tredjepart.findings import FindingSet
+from tredjepart.record.findings import FindingSet
 from tredjepart.received import (RequestParts, Scanner, mask_path, parse_identity, parts_from_flow,
                                  received_findings, request_places)
 from tredjepart.received.forms import TEXT, identity_forms

@@ -23,11 +23,17 @@ from collections.abc import Iterable
 from tredjepart.records import Finding, FlowRecord
 from tredjepart.received.model import Received
 from tredjepart.received.vocabulary import PAGE_TYPES, PERSONAL_TYPES, label
+from tredjepart.rules import Rule
 
-RULES = {
-    "personal-data-to-third-party": "error",
-    "page-url-to-third-party": "warning",
-}
+# The rules raised here, as rows of the one rules table (tredjepart/rules.py), which the recorder's wiring adds
+# them to; until then findings are built here with these severities.
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("personal-data-to-third-party", "error", "received",
+         "Personoplysninger sendt til en tredjepart", "Personal data sent to a third party"),
+    Rule("page-url-to-third-party", "warning", "received",
+         "Sideadresse, der afslører borgerens sag, sendt til en tredjepart",
+         "Page address revealing the citizen's matter sent to a third party"),
+)}
 _COUNTS = ("high", "medium")
 
 
@@ -80,7 +86,7 @@ def _pages(flow: FlowRecord, items: list[Received]) -> list[Finding]:
 def _finding(flow: FlowRecord, rule: str, message: str, subject: str, **details) -> Finding:
     details["subject"] = subject
     details["hosts"] = [flow.host]
-    return Finding(rule=rule, severity=RULES[rule], site=flow.site, host=None, message=message,
+    return Finding(rule=rule, severity=RULES[rule].severity, site=flow.site, host=None, message=message,
                    evidence=[flow.id], session_id=flow.session_id, first_seen=flow.started,
                    last_seen=flow.started, details=details)
 
