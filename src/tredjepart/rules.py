@@ -18,7 +18,7 @@ from tredjepart.records import Finding
 class Rule:
     id: str
     severity: str  # one of records.SEVERITIES
-    raised_by: str  # "policy" (judging against the declared policy) or "detect" (what traffic shows)
+    raised_by: str  # "policy" (judging against the declared policy), "detect" (what traffic shows) or "received"
     title_da: str
     title_en: str
 
@@ -47,6 +47,12 @@ _ALL = (
          "Tredjepart skjult bag et førstepartsnavn (CNAME)", "Third party hidden behind a first-party name (CNAME)"),
     Rule("third-country-transfer", "info", "detect",
          "Ejer med sæde uden for EU/EØS", "Owner seated outside the EU/EEA"),
+    # What reached a third party (received).
+    Rule("personal-data-to-third-party", "error", "received",
+         "Personoplysninger sendt til en tredjepart", "Personal data sent to a third party"),
+    Rule("page-url-to-third-party", "warning", "received",
+         "Sideadresse, der afslører borgerens sag, sendt til en tredjepart",
+         "Page address revealing the citizen's matter sent to a third party"),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _ALL}

@@ -21,12 +21,13 @@ from tredjepart.proxy.banner import banner
 from tredjepart.proxy.listener import ProxyListener
 from tredjepart.proxy.terminal import Terminal
 from tredjepart.proxy.options import add_options
-from tredjepart.record.api import Recorder, check_owner_lists, open_recorder
+from tredjepart.record.api import Recorder, check_decoders, check_identity, check_owner_lists, open_recorder
 from tredjepart.record.wire import OWN_HOSTS, Settings
 
 logger = logging.getLogger(__name__)
 
 RECORDING_OPTIONS = {"tredjepart_db", "tredjepart_store_values", "tredjepart_background_hosts",
+                     "tredjepart_identity", "tredjepart_decoders",
                      "tredjepart_cnames", "tredjepart_process", "tredjepart_entities", "tredjepart_control_host",
                      "onboarding_host"}
 
@@ -57,6 +58,10 @@ class Auditor:
             self._control_host = host
         if "tredjepart_entities" in updated:  # users' lists are read now, so a bad one is this option's error
             _named_error("tredjepart_entities", check_owner_lists, list(o.tredjepart_entities))
+        if "tredjepart_identity" in updated and o.tredjepart_identity:
+            _named_error("tredjepart_identity", check_identity, o.tredjepart_identity)
+        if "tredjepart_decoders" in updated:
+            _named_error("tredjepart_decoders", check_decoders, list(o.tredjepart_decoders))
         if "tredjepart_policy" in updated:
             path = o.tredjepart_policy
             self._policies = _named_error("tredjepart_policy", load_policies, path) if path else []
@@ -89,8 +94,11 @@ class Auditor:
         self._close()
         o = ctx.options
         own = (self._control_host, getattr(o, "onboarding_host", "mitm.it"), *OWN_HOSTS)
-        settings = Settings(o.tredjepart_db, self._policies, list(o.tredjepart_entities), o.tredjepart_store_values,
-                            tuple(o.tredjepart_background_hosts), o.tredjepart_cnames, tuple(dict.fromkeys(own)))
+        settings = Settings(o.tredjepart_db, self._policies, list(o.tredjepart_entities),
+                            store_values=o.tredjepart_store_values,
+                            background_hosts=tuple(o.tredjepart_background_hosts), cnames=o.tredjepart_cnames,
+                            identity=o.tredjepart_identity, decoders=list(o.tredjepart_decoders),
+                            own_hosts=tuple(dict.fromkeys(own)))
         self.recorder = open_recorder(settings, self.listener, process=o.tredjepart_process)
         logger.info("tredjepart: recording into %s%s", o.tredjepart_db,
                     " (worker process)" if o.tredjepart_process else "")

@@ -25,6 +25,15 @@ def add_options(loader) -> None:
         "android-tds.json, or tredjepart's own YAML); they win over the built-in owners.",
     )
     loader.add_option(
+        "tredjepart_identity", Optional[str], None,
+        "A declared test identity (YAML: name, cpr, email, phone, address, postcode, birth_date, other), to find "
+        "it in every form in what third parties receive. Its values are never stored (docs/received.md).",
+    )
+    loader.add_option(
+        "tredjepart_decoders", Sequence[str], [],
+        "Extra endpoint decoder files (docs/received.md): which request field of a tracker carries which data.",
+    )
+    loader.add_option(
         "tredjepart_background_hosts", Sequence[str], [],
         "Extra hosts (domains or globs, optionally with a /path prefix) that are the device's own "
         "background traffic, never a third party of the solution.",

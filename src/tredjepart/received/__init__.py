@@ -15,7 +15,7 @@ The pure core, with no I/O beyond reading the identity and decoder files::
 from __future__ import annotations
 
 from tredjepart.received.decoders import Decoder, Decoders, builtin_decoders, load_decoders, parse_decoders
-from tredjepart.received.findings import RULES, received_findings
+from tredjepart.received.findings import received_findings
 from tredjepart.received.identity import FIELDS, Identity, IdentityError, load_identity, parse_identity
 from tredjepart.received.locate import parts_from_flow, request_places
 from tredjepart.received.masking import mask_path, mask_text, mask_url
@@ -26,7 +26,7 @@ from tredjepart.received.topics import page_topics
 from tredjepart.received.vocabulary import TYPES, label
 
 __all__ = [
-    "FIELDS", "RULES", "TYPES", "Decoder", "Decoders", "Identity", "IdentityError", "Place", "Received",
+    "FIELDS", "TYPES", "Decoder", "Decoders", "Identity", "IdentityError", "Place", "Received",
     "RequestParts", "Scanner", "builtin_decoders", "data_types", "label", "load_decoders", "load_identity", "mask_path",
     "mask_text", "mask_url", "page_topics", "parse_decoders", "parse_identity", "parts_from_flow",
     "received_findings", "request_places",

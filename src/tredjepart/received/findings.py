@@ -23,17 +23,8 @@ from collections.abc import Iterable
 from tredjepart.records import Finding, FlowRecord
 from tredjepart.received.model import Received
 from tredjepart.received.vocabulary import PAGE_TYPES, PERSONAL_TYPES, label
-from tredjepart.rules import Rule
+from tredjepart.rules import new_finding
 
-# The rules raised here, as rows of the one rules table (tredjepart/rules.py), which the recorder's wiring adds
-# them to; until then findings are built here with these severities.
-RULES: dict[str, Rule] = {r.id: r for r in (
-    Rule("personal-data-to-third-party", "error", "received",
-         "Personoplysninger sendt til en tredjepart", "Personal data sent to a third party"),
-    Rule("page-url-to-third-party", "warning", "received",
-         "Sideadresse, der afslører borgerens sag, sendt til en tredjepart",
-         "Page address revealing the citizen's matter sent to a third party"),
-)}
 _COUNTS = ("high", "medium")
 
 
@@ -48,7 +39,7 @@ def received_findings(flow: FlowRecord, items: Iterable[Received]) -> list[Findi
 def _personal(flow: FlowRecord, items: list[Received]) -> list[Finding]:
     groups: dict[str, list[Received]] = {}
     for item in items:
-        if item.source in ("declared", "pattern") and item.confidence in _COUNTS:
+        if item.source in ("declared", "pattern") and item.confidence in _COUNTS and item.type not in PAGE_TYPES:
             groups.setdefault(item.subject, []).append(item)
     found_types = {i.type for g in groups.values() for i in g}
     for item in items:
@@ -84,11 +75,9 @@ def _pages(flow: FlowRecord, items: list[Received]) -> list[Finding]:
 
 
 def _finding(flow: FlowRecord, rule: str, message: str, subject: str, **details) -> Finding:
-    details["subject"] = subject
     details["hosts"] = [flow.host]
-    return Finding(rule=rule, severity=RULES[rule].severity, site=flow.site, host=None, message=message,
-                   evidence=[flow.id], session_id=flow.session_id, first_seen=flow.started,
-                   last_seen=flow.started, details=details)
+    return new_finding(rule, site=flow.site, message=message, subject=subject, evidence=[flow.id],
+                       session_id=flow.session_id, when=flow.started, details=details)
 
 
 def _best(confidences: Iterable[str]) -> str:

@@ -108,6 +108,22 @@ def check_owner_lists(paths: list[str]) -> None:
         load_entities(list(paths))
 
 
+def check_identity(path: str) -> None:
+    """Read a declared test identity (ValueError with FILE:LINE when it is bad); the values are dropped at once:
+    the recorder reads the file itself, and nothing of it crosses to the worker but the path."""
+    from tredjepart.received import load_identity
+
+    load_identity(path)
+
+
+def check_decoders(paths: list[str]) -> None:
+    """Read users' endpoint decoder files (ValueError naming the file and the decoder when one is bad)."""
+    from tredjepart.received import load_decoders
+
+    if paths:
+        load_decoders(list(paths))
+
+
 def open_recorder(settings: Settings, listener: Listener | None = None, *, process: bool = False,
                   entities=None, cnames=None, threaded: bool = True) -> Recorder:
     """The recorder for ``settings``: in a worker process (``process``) or in this thread.

@@ -26,14 +26,14 @@ from tredjepart.record.dns import CnameResolver
 from tredjepart.record.findings import FindingBook, finding_id
 from tredjepart.record.resume import load_sessions
 from tredjepart.record.sessions import Session, SessionTracker, SessionView
+from tredjepart.record.telling import Teller
 from tredjepart.record.wire import Settings
 from tredjepart.records import Finding
 from tredjepart.store import Op, Writer, open_database, read_key
-from tredjepart.store.rows import finding_row, session_row, to_row
+from tredjepart.received import Scanner, load_decoders, load_identity, parts_from_flow, received_findings
+from tredjepart.store.rows import finding_row, received_row, session_row, to_row
 
 logger = logging.getLogger(__name__)
-
-VIEW_SECONDS = 1.0  # a session's counts are reported at most this often (its other changes at once)
 
 
 class LocalRecorder:
@@ -49,12 +49,13 @@ class LocalRecorder:
         self.policies = list(settings.policies)
         self.entities = entities if entities is not None else load_entities(list(settings.entities))
         self.cnames = cnames if cnames is not None else (CnameResolver() if settings.cnames else None)
+        self.scanner = Scanner(load_identity(settings.identity) if settings.identity else None,
+                               load_decoders(settings.decoders))
         self.writer = Writer(settings.db, interval=settings.commit_seconds, threaded=threaded)
         self.sessions = SessionTracker()
         self.book = FindingBook()
         self.detectors = Detectors()
-        self._viewed: dict[str, float] = {}  # session id -> when its view was last reported
-        self._told: tuple = (None, 0, None)  # the writer's (failed, refused, waiting) last reported
+        self.tell = Teller(listener, self.status)
 
     # --- flows ----------------------------------------------------------------------------------------------
 
@@ -65,6 +66,9 @@ class LocalRecorder:
         obs = observe(flow, session.id, self.key, store_values=self.settings.store_values,
                       background_hosts=self.settings.background_hosts)
         rec = obs.flow
+        rec.path, rec.url = self.scanner.mask_path(rec.path), self.scanner.mask_url(rec.url)
+        for script in obs.scripts:
+            script.url = self.scanner.mask_url(script.url)
         if session.device is None and rec.user_agent and not rec.background:
             session.device, changed = rec.user_agent, True
         if session.first_site is None and opens_session(rec, self.entities, self.settings.own_hosts):
@@ -85,6 +89,11 @@ class LocalRecorder:
             found.append(transfer)
         found += detected.findings
         ops = [Op("flows", [to_row(rec)])]
+        if rec.party == "third":  # what reached it (received): the declared identity, patterns, decoders
+            items = self.scanner.scan(parts_from_flow(flow))
+            found += received_findings(rec, items)
+            if items:
+                ops.append(Op("received", [received_row(rec, i) for i in items]))
         if obs.cookies:
             ops.append(Op("cookies", [to_row(c) for c in obs.cookies]))
         if obs.scripts:
@@ -96,12 +105,12 @@ class LocalRecorder:
         new = self.book.add(session.id, found)
         ops += self._findings_ops(force=bool(new))
         self.writer.put(ops)
-        self._count(session, rec, len(new))
+        session.count(rec.party, rec.site, rec.covered is False, len(new))
         if rec.party == "third":
             self.listener.on_verdict(flow, bool(rec.covered), rec.verdict or "")
         for f in new:
             self.listener.on_finding(f)
-        self._tell(session, changed)
+        self.tell.session(session, changed)
 
     def record_stream(self, flow) -> None:
         """A TCP, UDP or DNS flow, or a WebSocket's messages (a mitmproxy flow, or its observe.streams facts): a
@@ -127,12 +136,12 @@ class LocalRecorder:
                 found += spotted if rec.party == "third" else []
         new = self.book.add(session.id, found)
         self.writer.put(ops + self._findings_ops(force=bool(new)))
-        self._count(session, rec, len(new))
+        session.count(rec.party, rec.site, rec.covered is False, len(new))
         if rec.party == "third":
             self.listener.on_verdict(flow, bool(rec.covered), rec.verdict or "")
         for f in new:
             self.listener.on_finding(f)
-        self._tell(session, changed)
+        self.tell.session(session, changed)
 
     def record_tls_failure(self, host: str | None, client: str | None, error: str | None,
                            when: float | None = None) -> None:
@@ -149,7 +158,7 @@ class LocalRecorder:
         self.writer.put(self._findings_ops(force=bool(fresh)))
         for f in fresh:
             self.listener.on_finding(f)
-        self._tell(session, new)
+        self.tell.session(session, new)
 
     # --- sessions and steps ---------------------------------------------------------------------------------
 
@@ -160,7 +169,7 @@ class LocalRecorder:
         self._ended(ended)
         self._attach_policy(session)
         self.writer.put(self._session_op(session))
-        self._tell(session, True)
+        self.tell.session(session, True)
         return session.id
 
     def end_session(self, *, client: str | None = None, when: float | None = None) -> None:
@@ -170,7 +179,7 @@ class LocalRecorder:
         steps, started = self.sessions.step(label, time.time() if when is None else when, client)
         self.writer.put([self._session_op(s) for s in started] + [Op("steps", [to_row(s) for s in steps])])
         for step in steps:
-            self._tell(self.sessions.by_id(step.session_id), True)
+            self.tell.session(self.sessions.by_id(step.session_id), True)
 
     def set_policies(self, policies: list) -> None:
         """Replace the loaded policies (reload); active sessions are judged against the new ones from now on."""
@@ -178,7 +187,7 @@ class LocalRecorder:
         for session in self.sessions.active():
             self._attach_policy(session)
             self.writer.put(self._session_op(session))
-            self._tell(session, True)
+            self.tell.session(session, True)
 
     def resume(self, session_ids: list[str]) -> None:
         """Carry on the active sessions ``session_ids`` of a recorder that stopped (record.resume)."""
@@ -186,7 +195,7 @@ class LocalRecorder:
         for session, findings in load_sessions(self.settings.db, session_ids, self.policies):
             self.sessions.adopt(session)
             self.book.restore(findings)
-            self._tell(session, True)
+            self.tell.session(session, True)
 
     def session_of(self, client: str | None) -> SessionView | None:
         session = self.sessions.current(client)
@@ -206,7 +215,7 @@ class LocalRecorder:
 
     def flush(self, timeout: float = 30.0) -> bool:
         done = self.writer.flush(timeout)
-        self._tell_status()
+        self.tell.status()
         return done
 
     def close(self, when: float | None = None) -> Status:
@@ -216,7 +225,7 @@ class LocalRecorder:
         if self.cnames is not None:
             self.cnames.close()
         self.writer.close()
-        self._tell_status()
+        self.tell.status()
         return self.status()
 
     # --- helpers --------------------------------------------------------------------------------------------
@@ -236,45 +245,13 @@ class LocalRecorder:
         for s in sessions:
             self.writer.put(self._session_op(s))
             self.detectors.end_session(s.id)
-            self._tell(s, True)
-            self._viewed.pop(s.id, None)
+            self.tell.session(s, True)
         if sessions:
             self.writer.put(self._findings_ops(force=True))
 
     def _session_op(self, s: Session) -> Op:
-        return Op("sessions", [session_row(s, self.key_id)], replace=True)
+        return Op("sessions", [session_row(s, self.key_id, self.scanner.declared_fields())], replace=True)
 
     def _findings_ops(self, *, force: bool) -> list[Op]:
         due = self.book.due(force=force)
         return [Op("findings", [finding_row(f, finding_id(f)) for f in due], replace=True)] if due else []
-
-    @staticmethod
-    def _count(session: Session, rec, new_findings: int) -> None:
-        c = session.counts
-        c["flows"] = c.get("flows", 0) + 1
-        if rec.party in ("background", "tool"):
-            c[rec.party] = c.get(rec.party, 0) + 1
-        elif rec.party == "third":
-            c["third_party_flows"] = c.get("third_party_flows", 0) + 1
-            if rec.covered is False:
-                c["uncovered"] = c.get("uncovered", 0) + 1
-            if len(session.third_sites) < 10_000:
-                session.third_sites.add(rec.site)
-            c["third_parties"] = len(session.third_sites)
-        c["findings"] = c.get("findings", 0) + new_findings
-
-    def _tell(self, session: Session | None, changed: bool) -> None:
-        """Report the session's view: at once when it changed, else (only its counts moved) once a second."""
-        if session is None:
-            return
-        now = time.monotonic()
-        if changed or now - self._viewed.get(session.id, 0.0) >= VIEW_SECONDS:
-            self._viewed[session.id] = now
-            self.listener.on_session(session.view())
-        self._tell_status()
-
-    def _tell_status(self) -> None:
-        w = self.writer
-        if (w.failed, w.refused, w.waiting) != self._told:
-            self._told = (w.failed, w.refused, w.waiting)
-            self.listener.on_status(self.status())

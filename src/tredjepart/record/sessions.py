@@ -76,6 +76,21 @@ class Session:
             return list(self.policy.first_party)
         return [self.first_site] if self.first_site else []
 
+    def count(self, party: str | None, site: str, uncovered: bool, new_findings: int) -> None:
+        """Count one recorded flow into the view's numbers."""
+        c = self.counts
+        c["flows"] = c.get("flows", 0) + 1
+        if party in ("background", "tool"):
+            c[party] = c.get(party, 0) + 1
+        elif party == "third":
+            c["third_party_flows"] = c.get("third_party_flows", 0) + 1
+            if uncovered:
+                c["uncovered"] = c.get("uncovered", 0) + 1
+            if len(self.third_sites) < 10_000:
+                self.third_sites.add(site)
+            c["third_parties"] = len(self.third_sites)
+        c["findings"] = c.get("findings", 0) + new_findings
+
     def view(self) -> "SessionView":
         return SessionView(self.id, self.name, self.client, self.started, self.ended, self.solution,
                            self.policy_file, self.first_site, tuple(self.step_labels), dict(self.counts))

@@ -7,6 +7,7 @@ import functools
 import json
 from typing import Any
 
+from tredjepart.ids import record_id
 from tredjepart.records import Finding
 
 # Record fields that are not columns (they live only while a flow is processed).
@@ -38,7 +39,19 @@ def finding_row(f: Finding, finding_id: str) -> dict:
     return row
 
 
-def session_row(s, key_id: str) -> dict:
+def received_row(rec, item) -> dict:
+    """One thing a flow carried to its host (received.model.Received), as a ``received`` row: never the value."""
+    return {
+        "id": record_id(rec.id, item.type, item.where, item.source, item.field, item.form),
+        "session_id": rec.session_id, "flow_id": rec.id, "step_id": rec.step_id, "time": rec.started,
+        "site": rec.site, "host": rec.host, "type": item.type, "label": item.label, "place": item.where,
+        "source": item.source, "confidence": item.confidence, "form": item.form or None,
+        "field": item.field or None, "decoder": item.decoder or None, "reason": item.reason or None,
+        "topics": json.dumps(list(item.topics)) if item.topics else None,
+    }
+
+
+def session_row(s, key_id: str, identity_fields: tuple[str, ...] = ()) -> dict:
     """A record.sessions.Session as a row; what the policy says about it comes from its policy."""
     return {
         "id": s.id,
@@ -53,4 +66,5 @@ def session_row(s, key_id: str) -> dict:
         "owner": s.owner,
         "first_party": json.dumps(s.first_party),
         "key_id": key_id,
+        "identity_fields": json.dumps(list(identity_fields)) if identity_fields else None,
     }

@@ -237,3 +237,37 @@ def m002_detections(db: Database) -> None:
         ("blind_spots", ["session_id", "host"]),
     ):
         db.table(table).create_index(columns)
+
+
+@MIGRATIONS()
+def m003_received(db: Database) -> None:
+    """What reached each third party (tredjepart.received): one row per data type found in a flow, where and in
+    which form, never the value; and which fields of a declared test identity a session was scanned for."""
+    db.table("received").create(
+        {
+            "id": TEXT,
+            "session_id": TEXT,
+            "flow_id": TEXT,
+            "step_id": TEXT,
+            "time": REAL,
+            "site": TEXT,
+            "host": TEXT,
+            "type": TEXT,
+            "label": TEXT,
+            "place": TEXT,
+            "source": TEXT,
+            "confidence": TEXT,
+            "form": TEXT,
+            "field": TEXT,
+            "decoder": TEXT,
+            "reason": TEXT,
+            "topics": TEXT,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("flow_id", "flows", "id"), ("step_id", "steps", "id")],
+        not_null={"session_id", "flow_id", "type", "source"},
+        strict=True,
+    )
+    db.table("sessions").add_column("identity_fields", TEXT)
+    for columns in (["flow_id"], ["session_id", "site"], ["session_id", "type"]):
+        db.table("received").create_index(columns)
