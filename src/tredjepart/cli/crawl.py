@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
-from tredjepart.cli.analyze import BadInput
+from tredjepart.cli.options import BadInput, db_option, identity_option, policy_option
 
 
 def _parse_resolve(values: tuple[str, ...]) -> dict[str, tuple[str, int]]:
@@ -23,8 +23,9 @@ def _parse_resolve(values: tuple[str, ...]) -> dict[str, tuple[str, int]]:
 
 @click.command("crawl")
 @click.argument("urls", nargs=-1, required=True)
-@click.option("--policy", "-p", type=click.Path(exists=True), help="Policy YAML file or folder.")
-@click.option("--db", "-d", default="tredjepart.sqlite", show_default=True, help="SQLite file to record into.")
+@policy_option
+@db_option
+@identity_option
 @click.option("--pages", default=5, show_default=True, help="Same-site links of the first page to visit too.")
 @click.option("--consent", type=click.Choice(["accept", "reject", "none"]), default="none", show_default=True,
               help="Answer the consent banner after the first page.")
@@ -32,19 +33,21 @@ def _parse_resolve(values: tuple[str, ...]) -> dict[str, tuple[str, int]]:
 @click.option("--chromium", default=None, help="Chromium binary (default: 'chromium' on PATH).")
 @click.option("--resolve", multiple=True, metavar="HOST=ADDR:PORT",
               help="Connect HOST to ADDR:PORT instead of resolving it; all other hosts are then refused.")
-def crawl_command(urls, policy, db, pages, consent, session, chromium, resolve) -> None:
+def crawl_command(urls, policy, db, identity, pages, consent, session, chromium, resolve) -> None:
     """Walk through public pages unattended with headless Chromium through the auditing proxy.
 
     Steps are recorded as "before consent" and "consent: accept"/"consent: reject". Exit codes: 0 done,
     2 bad input (no Chromium, invalid policy).
 
-    Example: tredjepart crawl https://www.borger.dk/ --policy policies/ --consent reject --pages 10
+    \b
+    Example:
+      tredjepart crawl https://www.borger.dk/ --policy policies/ --consent reject --pages 10
     """
     from tredjepart.crawl import crawl
 
     try:
         result = crawl(list(urls), db=db, policy=policy, pages=pages, consent=consent, chromium=chromium,
-                       session=session, resolve=_parse_resolve(resolve) or None)
+                       session=session, resolve=_parse_resolve(resolve) or None, identity=identity)
     except ValueError as e:
         raise BadInput(str(e)) from e
     for e in result.errors:

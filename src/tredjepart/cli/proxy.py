@@ -13,12 +13,13 @@ from pathlib import Path
 import click
 
 import tredjepart.proxy.entry as entry
+from tredjepart.cli.options import db_option, entities_option, identity_option, policy_option
 
 
 def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, policy: str | None,
                  session: str | None, entities: tuple[str, ...], extra: tuple[str, ...],
                  store_values: bool = False, proxy_auth: str | None = None, flows: bool = False,
-                 wireguard: int | None = None) -> list[str]:
+                 wireguard: int | None = None, identity: str | None = None) -> list[str]:
     """The mitmdump/mitmweb command line for these settings."""
     name = "mitmweb" if web else "mitmdump"
     exe = Path(sys.executable).with_name(name)
@@ -34,6 +35,8 @@ def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, poli
         cmd += ["--set", f"tredjepart_session={session}"]
     for e in entities:
         cmd += ["--set", f"tredjepart_entities={e}"]
+    if identity:
+        cmd += ["--set", f"tredjepart_identity={identity}"]
     if store_values:
         cmd += ["--set", "tredjepart_store_values=true"]
     if proxy_auth:
@@ -59,8 +62,9 @@ def port_problem(host: str | None, port: int) -> str | None:
 
 
 @click.command("proxy", context_settings={"ignore_unknown_options": True})
-@click.option("--policy", "-p", type=click.Path(exists=True), help="Policy YAML file or folder of them.")
-@click.option("--db", "-d", default="tredjepart.sqlite", show_default=True, help="SQLite file to record into.")
+@policy_option
+@db_option
+@identity_option
 @click.option("--port", default=8080, show_default=True, help="Port the proxy listens on.")
 @click.option("--listen-host", default=None,
               help="Address to listen on (default: all; then every client must log in, see --proxy-auth).")
@@ -71,13 +75,13 @@ def port_problem(host: str | None, port: int) -> str | None:
               help="Also run mitmproxy's WireGuard mode on this UDP port (default 51820): a phone scans the QR "
                    "code in the WireGuard app and sends all its traffic, apps included, through the proxy.")
 @click.option("--session", "-s", default=None, help="Start a named session for every client.")
-@click.option("--entities", multiple=True, type=click.Path(exists=True), help="Extra tracker/owner list (repeatable).")
+@entities_option
 @click.option("--flows", is_flag=True, help="Also print mitmdump's line per flow (off: tredjepart's own view).")
 @click.option("--store-values", is_flag=True,
               help="DEBUG ONLY: store cookie values in clear. Never on real citizens' data.")
 @click.argument("mitmproxy_args", nargs=-1, type=click.UNPROCESSED)
-def proxy(policy, db, port, listen_host, proxy_auth, web, wireguard, session, entities, flows, store_values,
-          mitmproxy_args) -> None:
+def proxy(policy, db, identity, port, listen_host, proxy_auth, web, wireguard, session, entities, flows,
+          store_values, mitmproxy_args) -> None:
     """Start the auditing proxy. Extra arguments after -- go to mitmproxy.
 
     Point the device's proxy at this machine and PORT (log in with the password it prints), open http://mitm.it
@@ -109,7 +113,7 @@ def proxy(policy, db, port, listen_host, proxy_auth, web, wireguard, session, en
         click.echo("tredjepart: WARNING: --store-values stores cookie values IN CLEAR. Debug only.", err=True)
     cmd = mitm_command(web, port=port, listen_host=listen_host, db=db, policy=policy, session=session,
                        entities=entities, extra=mitmproxy_args, store_values=store_values, proxy_auth=proxy_auth,
-                       flows=flows, wireguard=wireguard)
+                       flows=flows, wireguard=wireguard, identity=identity)
     click.echo(f"tredjepart: starting {Path(cmd[0]).name} on port {port}, recording into {db}", err=True)
     try:
         os.execv(cmd[0], cmd)

@@ -53,7 +53,8 @@ class Resolve:
 
 class InProcessProxy:
     def __init__(self, *, db: str, policy: str | None = None, entities: tuple[str, ...] = (),
-                 resolve: dict[str, tuple[str, int]] | None = None, confdir: str | None = None) -> None:
+                 resolve: dict[str, tuple[str, int]] | None = None, confdir: str | None = None,
+                 options: dict | None = None) -> None:
         self.settings = dict(
             listen_host="127.0.0.1", listen_port=0, tredjepart_db=str(db), tredjepart_policy=policy,
             tredjepart_entities=list(entities), connection_strategy="lazy", ssl_insecure=bool(resolve),
@@ -62,6 +63,7 @@ class InProcessProxy:
         )
         if confdir:
             self.settings["confdir"] = confdir
+        self.settings.update(options or {})  # further tredjepart_* options (identity, instrument, ...)
         self.resolve = resolve or {}
         self.auditor = Auditor()
         self.port: int | None = None

@@ -1,0 +1,25 @@
+"""Options several commands share, each declared once with one help text (as sqlite-utils' cli.py does), and the
+one error for bad input (exit code 2)."""
+
+from __future__ import annotations
+
+import click
+
+EXIT_OK, EXIT_FOUND, EXIT_BAD, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+class BadInput(click.ClickException):
+    """Bad input: a file that cannot be read, an invalid policy, a missing folder. Exit code 2."""
+
+    exit_code = EXIT_BAD
+
+
+policy_option = click.option("--policy", "-p", type=click.Path(exists=True),
+                             help="Policy YAML file, or a folder of them (docs/policy.md).")
+db_option = click.option("--db", "-d", default="tredjepart.sqlite", show_default=True, type=click.Path(dir_okay=False),
+                         help="SQLite file to record into.")
+entities_option = click.option("--entities", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                               help="Extra owner list: Disconnect, DuckDuckGo or tredjepart YAML (repeatable).")
+identity_option = click.option("--identity", type=click.Path(exists=True, dir_okay=False),
+                               help="A declared test identity (YAML) to find in what third parties receive; its "
+                                    "values are never stored (docs/received.md).")
