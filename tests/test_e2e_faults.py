@@ -207,3 +207,30 @@ def test_raw_tcp_to_a_tracker_is_recorded_as_what_it_is(tmp_path):
     assert [b["host"] for b in data.table("blind_spots").rows] == ["mqtt.tracker-demo.com"]
     rules = {f["rule"] for f in data.table("findings").rows}
     assert {"undeclared-third-party", "uninspectable-host"} <= rules
+
+
+def test_wireguard_mode_starts_and_shows_its_qr_code(tmp_path):
+    """`tredjepart proxy --wireguard` runs mitmproxy's WireGuard mode beside the regular proxy; the client
+    configuration comes out as a QR code in the terminal and on the control page."""
+    import re
+    import socket
+    import urllib.request
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        wg_port = s.getsockname()[1]
+    server = RawServer({})
+    proxy = Mitmdump(tmp_path, _Ports(server.port), db=tmp_path / "audit.sqlite",
+                     extra=("--mode", "regular", "--mode", f"wireguard@127.0.0.1:{wg_port}"))
+    try:
+        deadline = time.monotonic() + 20
+        while "WireGuard: scan this" not in proxy.output() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        page = proxy.opener().open("http://tredjepart.proxy/wireguard", timeout=20).read().decode()
+    finally:
+        proxy.stop()
+        server.close()
+    log = proxy.output()
+    assert "[Interface]" in log and "PrivateKey = " in log and f"Endpoint = 127.0.0.1:{wg_port}" in log, log[-2000:]
+    assert "\u2588" in log or "\u2580" in log  # the QR code's blocks
+    assert "<svg" in page and "[Interface]" in page and re.search(r"Endpoint = 127\.0\.0\.1:\d+", page)

@@ -20,6 +20,7 @@ from tredjepart.proxy.access import guard
 from tredjepart.proxy.banner import banner
 from tredjepart.proxy.listener import ProxyListener
 from tredjepart.proxy.terminal import Terminal
+from tredjepart.proxy.wireguard import client_configs, qr_text
 from tredjepart.proxy.options import add_options
 from tredjepart.record.api import Recorder, check_decoders, check_identity, check_owner_lists, open_recorder
 from tredjepart.record.wire import OWN_HOSTS, Settings
@@ -44,6 +45,7 @@ class Auditor:
         self.terminal = Terminal()
         self.listener = ProxyListener(lambda: self._recording, self.terminal)
         self._targets: dict[str, tuple[str, int]] = {}  # client connection id -> its CONNECT target
+        self._wireguard: list[str] = []  # WireGuard client configurations, when that mode runs
         self._auth = False  # whether clients log in (mitmproxy's proxyauth): flows of those who did not are skipped
 
     def load(self, loader) -> None:
@@ -125,6 +127,14 @@ class Auditor:
             await asyncio.sleep(0.1)
         for line in banner(ctx.master, ctx.options, self._policies):
             logger.info("%s", line)
+        for _ in range(50):  # the WireGuard server, when asked for, starts a little later
+            self._wireguard = client_configs(ctx.master)
+            if self._wireguard or "wireguard" not in " ".join(ctx.options.mode):
+                break
+            await asyncio.sleep(0.1)
+        for conf in self._wireguard:
+            logger.info("tredjepart: WireGuard: scan this in the phone's WireGuard app (also on the control page, "
+                        "http://%s/wireguard):\n%s\n%s", self._control_host, qr_text(conf), conf)
         while True:
             self.terminal.refresh()
             await asyncio.sleep(0.5)
@@ -206,7 +216,8 @@ class Auditor:
             return  # mitmproxy's proxyauth has answered 407: strangers do not reach the control page
         flow.metadata["tredjepart_control"] = True
         client = flow.client_conn.peername[0] if flow.client_conn.peername else None
-        flow.response = await control.respond(self.recorder, flow.request, client, self._control_host, self._token)
+        flow.response = await control.respond(self.recorder, flow.request, client, self._control_host, self._token,
+                                              self._wireguard)
 
     def response(self, flow: http.HTTPFlow) -> None:
         self._record(flow)

@@ -109,8 +109,12 @@ padding:.5em}}.note{{background:#e8f0fe;padding:.5em}}</style></head>
 </body></html>"""
 
 
-async def respond(recorder, req: http.Request, client: str | None, host: str, token: str) -> http.Response:
+async def respond(recorder, req: http.Request, client: str | None, host: str, token: str,
+                  wireguard: list[str] = ()) -> http.Response:
     """Carry out a request to the control page on ``recorder`` (None: not recording) and answer it."""
+    if req.method == "GET" and urlsplit(req.path).path.rstrip("/") == "/wireguard":
+        return http.Response.make(200, wireguard_page(wireguard).encode(),
+                                  {"content-type": "text/html; charset=utf-8", **HEADERS})
     action = parse_action(req.method, req.path, req.raw_content or b"", req.headers.get("origin"),
                           req.headers.get("referer"), host, token)
     if action.verb == "refuse":
@@ -135,6 +139,19 @@ async def respond(recorder, req: http.Request, client: str | None, host: str, to
         token=token,
     )
     return http.Response.make(200, page.encode(), {"content-type": "text/html; charset=utf-8", **HEADERS})
+
+
+def wireguard_page(configs: list[str]) -> str:
+    """The WireGuard client configuration(s) as QR codes to scan, with the text beside them."""
+    from tredjepart.proxy.wireguard import qr_svg
+
+    e = html.escape
+    if not configs:
+        body = "<p>WireGuard mode is off: start the proxy with <code>tredjepart proxy --wireguard</code>.</p>"
+    else:
+        body = "".join(f"<div>{qr_svg(c)}<pre>{e(c)}</pre></div>" for c in configs)
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>tredjepart: WireGuard</title>'
+            f'</head><body><h1>Scan in the WireGuard app</h1>{body}<p><a href="/">Back</a></p></body></html>')
 
 
 def _session_view(view) -> dict | None:
