@@ -218,3 +218,60 @@ def test_control_page_shows_the_policy_the_session_is_judged_by(tmp_path, world,
     assert "session 'policy check' started" in proxy.output() and "policy: Demo portal" in proxy.output()
     (session,) = Database(tmp_path / "audit.sqlite").table("sessions").rows
     assert session["solution"] == "Demo portal"
+
+
+@pytest.mark.parametrize("with_policy", [False, True], ids=["no-policy", "policy"])
+def test_the_tools_own_pages_are_never_a_party(tmp_path, world, with_policy):
+    """The README sends the tester to http://mitm.it first. Without a policy that page became the session's first
+    party (and the solution a third party); with one, it was an undeclared third party. The audit's own hosts
+    (mitmproxy's CA page, the control page) are now party 'tool': never first, never third, no finding."""
+    policy = None
+    if with_policy:
+        policy = tmp_path / "demo.yaml"
+        policy.write_text(POLICY)
+    proxy = Mitmdump(tmp_path, world, db=tmp_path / "audit.sqlite", policy=policy)
+    try:
+        o = proxy.opener()
+        ca_page = o.open(urllib.request.Request("http://mitm.it/", headers={**BROWSER, "Sec-Fetch-Dest": "document",
+                                                                         "Sec-Fetch-Mode": "navigate"}), timeout=20)
+        assert b"mitmproxy" in ca_page.read()
+        o.open("http://tredjepart.proxy/", timeout=20).read()
+        _walkthrough(proxy)
+    finally:
+        assert proxy.stop() == 0, proxy.output()
+    db = Database(tmp_path / "audit.sqlite")
+    (session,) = db.table("sessions").rows
+    assert json.loads(session["first_party"]) == ["example-portal.dk"]
+    parties = {f["host"]: f["party"] for f in db.table("flows").rows}
+    assert parties["mitm.it"] == "tool" and parties["www.example-portal.dk"] == "first"
+    assert "tredjepart.proxy" not in parties  # the control page is answered by the proxy and never recorded
+    assert not [f for f in db.table("findings").rows if "mitm.it" in (f["site"] or "") + f["message"]]
+
+
+def test_a_har_saved_from_the_proxy_does_not_fail_the_gate_on_the_tools_pages(tmp_path):
+    """A HAR saved from a browser during a walkthrough holds the control page and mitm.it: `check` flagged
+    tredjepart.proxy as an undeclared third party, so the CI gate failed because of the session controls."""
+    from click.testing import CliRunner
+
+    from tredjepart.cli import main
+
+    def entry(url, dest):
+        return {"startedDateTime": "2026-11-01T10:00:00.000Z", "time": 1,
+                "request": {"method": "GET", "url": url, "httpVersion": "HTTP/1.1", "cookies": [],
+                            "headers": [{"name": "Sec-Fetch-Dest", "value": dest},
+                                        {"name": "Sec-Fetch-Mode", "value": "navigate"}],
+                            "queryString": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "cookies": [],
+                             "headers": [{"name": "Content-Type", "value": "text/html"}],
+                             "content": {"size": 0, "mimeType": "text/html"}, "redirectURL": "",
+                             "headersSize": -1, "bodySize": 0},
+                "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0}}
+    har = tmp_path / "walk.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [
+        entry("http://mitm.it/", "document"), entry("http://tredjepart.proxy/", "document"),
+        entry("https://www.example-portal.dk/", "document")]}}))
+    policy = tmp_path / "demo.yaml"
+    policy.write_text(POLICY)
+    r = CliRunner().invoke(main, ["check", str(har), "--policy", str(policy)])
+    assert r.exit_code == 0, r.output
+    assert "tredjepart.proxy" not in r.output and "mitm.it" not in r.output
