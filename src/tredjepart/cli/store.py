@@ -7,10 +7,7 @@ import sys
 import click
 
 from tredjepart.cli import CONTEXT_SETTINGS
-
-
-class BadInput(click.ClickException):
-    exit_code = 2
+from tredjepart.cli.options import EXIT_INCOMPLETE, BadInput
 
 
 @click.command("recover", context_settings=CONTEXT_SETTINGS)
@@ -41,7 +38,7 @@ def recover(unsaved, db) -> None:
     click.echo(f"{done.written} row(s) written to {db}" +
                (f"; {done.refused} refused again, set aside in {done.aside}" if done.refused else ""))
     if done.problems or done.refused:
-        sys.exit(3)
+        sys.exit(EXIT_INCOMPLETE)
 
 
 COMMANDS = [recover]
