@@ -80,15 +80,28 @@ def rebuild(snap: tuple) -> http.HTTPFlow:
     server = connection.Server(address=(host, port))
     f = http.HTTPFlow(client, server)
     f.id = fid
-    f.request = http.Request(host, port, _bytes(method), _bytes(scheme), _bytes(authority), _bytes(path),
-                             _bytes(version), http.Headers(headers), body, None, started, started)
+    f.request = _message(http.Request, http.RequestData, host=host, port=port, method=_bytes(method),
+                         scheme=_bytes(scheme), authority=_bytes(authority), path=_bytes(path),
+                         http_version=_bytes(version), headers=http.Headers(headers), content=body, trailers=None,
+                         timestamp_start=started, timestamp_end=started)
     if resp_part is not None:
         status, reason, rversion, rheaders, rbody, rstart, rend = resp_part
-        f.response = http.Response(_bytes(rversion), status, _bytes(reason), http.Headers(rheaders), rbody, None,
-                                   rstart or started, rend or started)
+        f.response = _message(http.Response, http.ResponseData, http_version=_bytes(rversion), status_code=status,
+                              reason=_bytes(reason), headers=http.Headers(rheaders), content=rbody, trailers=None,
+                              timestamp_start=rstart or started, timestamp_end=rend or started)
     if error:
         f.error = mflow.Error(error)
     return f
+
+
+def _message(cls, data_cls, **fields):
+    """A Request or Response from values mitmproxy itself made and checked in the proxy: built directly, without
+    mitmproxy's per-field type checks of the constructor (they cost a quarter of a millisecond per flow)."""
+    data = object.__new__(data_cls)
+    data.__dict__.update(fields)
+    message = object.__new__(cls)
+    message.data = data
+    return message
 
 
 def _bytes(text: str) -> bytes:
