@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     print(format_report(result, show=args.show))
     tds = next(iter(LISTS))
     if tds in lists:
-        print("\n" + format_tds_coverage(tds_coverage(list_paths(args.shared)[tds], ours, lists[tds])))
+        print("\n" + format_tds_coverage(tds_coverage(list_paths(args.shared)[tds], ours, lists[tds]), show=10))
     if args.all_domains:
         for label, theirs in lists.items():
             a = compare_domains(ours, theirs, label)

@@ -7,12 +7,12 @@ The lists are read from the project's shared data (DuckDuckGo's web ``tds.json``
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from collections import Counter
 
-from tredjepart.entities.coverage import ALL, Coverage, ListAgreement, SiteSeen, agreement
+from tredjepart.entities.coverage import ALL, Coverage, ListAgreement, SiteSeen, _names_domain, agreement
 from tredjepart.entities.index import Entities
 
 LISTS = {
@@ -37,14 +37,22 @@ def load_lists(shared_data: str | Path) -> dict[str, Entities]:
 @dataclass
 class ListCoverage:
     """How much of a tracker list's own tracker hosts the data names, counted and weighted by the list's
-    ``prevalence`` (the share of sites it was found on): a figure that does not depend on the captures."""
+    ``prevalence`` (the share of sites it was found on): a figure that does not depend on the captures.
+
+    Hosts whose "owner" in the list is only the host's own domain name nobody and are not counted (``unnamed``),
+    as in the site measure. ``missing`` sums, per owner the list names, the weight of the hosts the data does
+    not give that owner: where the rest of the weight lies.
+    """
 
     hosts: int = 0
     named: int = 0
     agreed: int = 0
+    unnamed: int = 0
     weight: float = 0.0
     named_weight: float = 0.0
     agreed_weight: float = 0.0
+    missing: Counter = field(default_factory=Counter)  # the list's owner -> weight not agreed
+    missing_hosts: Counter = field(default_factory=Counter)  # the list's owner -> hosts not agreed
 
 
 def tds_coverage(path: str | Path, ours: Entities, theirs: Entities) -> ListCoverage:
@@ -56,27 +64,37 @@ def tds_coverage(path: str | Path, ours: Entities, theirs: Entities) -> ListCove
         their_entity = theirs.lookup(host) if isinstance(host, str) else None
         if their_entity is None:
             continue
+        if _names_domain(their_entity.name, host):
+            found.unnamed += 1
+            continue
         prevalence = record.get("prevalence") if isinstance(record, dict) else None
         weight = float(prevalence) if isinstance(prevalence, (int, float)) and prevalence > 0 else 0.0
         found.hosts += 1
         found.weight += weight
         our_entity = ours.lookup(host)
-        if our_entity is None:
-            continue
-        found.named += 1
-        found.named_weight += weight
-        if ours.owner_names(our_entity) & theirs.owner_names(their_entity):
-            found.agreed += 1
-            found.agreed_weight += weight
+        if our_entity is not None:
+            found.named += 1
+            found.named_weight += weight
+            if ours.owner_names(our_entity) & theirs.owner_names(their_entity):
+                found.agreed += 1
+                found.agreed_weight += weight
+                continue
+        found.missing[their_entity.name] += weight
+        found.missing_hosts[their_entity.name] += 1
     return found
 
 
-def format_tds_coverage(found: ListCoverage) -> str:
-    """One line for ``tds_coverage``."""
+def format_tds_coverage(found: ListCoverage, show: int = 0) -> str:
+    """One line for ``tds_coverage``, and then the ``show`` owners of the list that weigh most among the rest."""
     weight = found.weight or 1.0
-    return (f"DuckDuckGo's tracker hosts with the same owner in the built-in data: {_pct(found.agreed, found.hosts)} "
+    line = (f"DuckDuckGo's tracker hosts with the same owner in the built-in data: {_pct(found.agreed, found.hosts)} "
             f"of hosts, {found.agreed_weight / weight:.1%} weighted by prevalence "
-            f"(named: {found.named_weight / weight:.1%})")
+            f"(named: {found.named_weight / weight:.1%}; {found.unnamed} hosts whose owner the list gives only as "
+            f"the domain itself not counted)")
+    rest = [f"  {w / weight:6.1%} {found.missing_hosts[o]:>5} hosts  {o}" for o, w in found.missing.most_common(show)]
+    if rest:
+        line += "\nthe rest by the list's owner (share of the weight, hosts), heaviest first:\n" + "\n".join(rest)
+    return line
 
 
 def compare_domains(ours: Entities, theirs: Entities, label: str) -> ListAgreement:
