@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from conftest import need_shared
 from tredjepart.cli import main
-from tredjepart.policy.draft import SessionDraft, read_session, render_draft
+from tredjepart.report.draft import SessionDraft, read_session, render_draft
 from tredjepart.store.schema import migrate
 
 PROBLEM = re.compile(r"^(?P<file>.+):(?P<line>\d+): (?P<message>.+)$")

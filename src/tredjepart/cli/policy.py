@@ -72,7 +72,7 @@ def draft(db: str, session: str | None, out: str | None, force: bool) -> None:
 
     Example: tredjepart policy draft audit.sqlite --session login -o policies/portal.yaml
     """
-    from tredjepart.policy.draft import read_session, render_draft
+    from tredjepart.report.draft import read_session, render_draft
     from tredjepart.report import SelectionError, open_report_db
     from tredjepart.report.queries import default_entities, select_sessions
 

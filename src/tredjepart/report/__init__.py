@@ -1,7 +1,8 @@
-"""Reports from a tredjepart database: Markdown, HTML and JSON, plus diff, merge and export.
+"""Reports from a tredjepart database: Markdown, HTML and JSON, plus diff, merge, export and the draft policy.
 
 A report never touches mitmproxy: it is SQL (``queries``) into a plain model (``model``), rendered by
-``markdown``, ``html`` or ``json_report``. It works offline and only reads the database.
+``markdown``, ``html`` or ``json_report``. It works offline and only reads the database. ``draft`` lives here
+too: a draft policy is one more reading of a recorded session.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@
 ``render_draft`` turns that into YAML text: one ``third_parties`` entry per owner with its sites and an empty
 ``basis`` for the authority to fill in, and comments saying what was seen. Every value is written by the YAML
 dumper (never pasted into the text), and every comment is escaped onto one line, so hostile names stay inert.
+It sits with the reports because, like them, it only reads a recorded database.
 """
 
 from __future__ import annotations
