@@ -100,7 +100,9 @@ def test_real_capture_draft_groups_by_owner_and_only_lacks_bases(nytimes, tmp_pa
 
 def test_stdout_by_default_and_the_most_recent_session(nytimes):
     result = run("draft", str(nytimes))
-    assert result.exit_code == 0 and result.stderr == ""
+    assert result.exit_code == 0
+    assert result.stderr.startswith("drafting from the latest session with solution traffic: ")
+    assert '"pagexray__www.nytimes.com.har"' in result.stderr
     assert yaml.safe_load(result.stdout)["first_party"] == ["nytimes.com"]
 
 
@@ -222,7 +224,9 @@ def test_bad_databases_exit_2(tmp_path):
 
 
 def test_output_file_is_not_overwritten_without_force(tmp_path):
-    _db(tmp_path / "a.sqlite").close()
+    db = _db(tmp_path / "a.sqlite")
+    _flow(db, "bbbb2222" * 4, 0, "portal.dk", party="first", kind="document", top_level=1)
+    db.close()
     out = tmp_path / "policy.yaml"
     out.write_text("precious\n")
     result = run("draft", str(tmp_path / "a.sqlite"), "-o", str(out))

@@ -143,5 +143,8 @@ def test_session_without_flows():
     d = Database(memory=True)
     migrate(d)
     d.table("sessions").insert({"id": "s1", "source": "live", "started": 100.0, "first_party": "not json"})
-    s = build_report(d, entities=None).sessions[0]
+    r = build_report(d, entities=None)
+    assert r.sessions == [] and r.left_out == 1  # it saw nothing of a solution: left out, and counted
+    s = build_report(d, entities=None, all_sessions=True).sessions[0]
     assert s.first_party == [] and s.third_parties == [] and s.end == 100.0 and s.title == "s1"
+    assert build_report(d, ["s1"], entities=None).sessions[0].id == "s1"  # named: always read

@@ -1,5 +1,11 @@
 """Options several commands share, each declared once with one help text (as sqlite-utils' cli.py does), and the
-one error for bad input (exit code 2)."""
+one error for bad input (exit code 2).
+
+``all_sessions_option``: reports, ``policy draft`` and the CI gate read the sessions with solution traffic and leave
+out those that saw only the device's own background traffic or the audit tool's own pages
+(``report.queries.choose_sessions``); this option brings those back. ``note_left_out`` says on stderr what was
+left out, so nothing disappears silently.
+"""
 
 from __future__ import annotations
 
@@ -23,3 +29,13 @@ entities_option = click.option("--entities", multiple=True, type=click.Path(exis
 identity_option = click.option("--identity", type=click.Path(exists=True, dir_okay=False),
                                help="A declared test identity (YAML) to find in what third parties receive; its "
                                     "values are never stored (docs/received.md).")
+all_sessions_option = click.option(
+    "--all-sessions", is_flag=True,
+    help="Also read sessions that saw only the device's background traffic (left out by default).")
+
+
+def note_left_out(n: int) -> None:
+    """One stderr line when ``n`` sessions without solution traffic were left out (``len(Selection.left_out)``)."""
+    if n:
+        click.echo(f"left out {n} session{'' if n == 1 else 's'} with only background traffic "
+                   "(--all-sessions includes them)", err=True)

@@ -7,6 +7,7 @@ import os
 import click
 
 from tredjepart.cli import CONTEXT_SETTINGS
+from tredjepart.cli.options import all_sessions_option, note_left_out
 from tredjepart.policy import check_policies
 from tredjepart.policy.model import unfilled
 
@@ -58,23 +59,27 @@ class BadInput(click.ClickException):
 @policy.command("draft", context_settings=CONTEXT_SETTINGS)
 @click.argument("db", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--session", "-s", metavar="ID|NAME",
-              help="The session by id, unique id prefix or name (default: the most recent one).")
+              help="The session by id, unique id prefix or name (default: the latest with solution traffic).")
+@all_sessions_option
 @click.option("--output", "-o", "out", type=click.Path(dir_okay=False, path_type=str),
               help="Write to FILE, not stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the --output FILE when it exists.")
-def draft(db: str, session: str | None, out: str | None, force: bool) -> None:
+def draft(db: str, session: str | None, all_sessions: bool, out: str | None, force: bool) -> None:
     """Write a draft policy from what a recorded session in DB saw.
 
     The draft takes the first party from the session and lists every third-party site it saw, grouped by
     owner, with basis left empty for the authority to fill in; comments say what each party did (kinds, cookies,
     detections) and hint which basis might apply. `policy check` reports every missing basis until it is
-    filled in. Exit status 0 when written, 2 on bad input (no such database, unknown session, FILE exists).
+    filled in. Without --session it drafts from the latest session with solution traffic (sessions that saw
+    only the device's background traffic are skipped unless --all-sessions is given) and says which on stderr.
+    Exit status 0 when written, 2 on bad input (no such database, unknown session, no session with solution
+    traffic, FILE exists).
 
     Example: tredjepart policy draft audit.sqlite --session login -o policies/portal.yaml
     """
+    from tredjepart.report import SelectionError, choose_sessions, open_report_db
     from tredjepart.report.draft import read_session, render_draft
-    from tredjepart.report import SelectionError, open_report_db
-    from tredjepart.report.queries import default_entities, select_sessions
+    from tredjepart.report.queries import default_entities, describe_session
 
     if out and not force and os.path.exists(out):
         raise BadInput(f"{out} exists; give another file, or --force to overwrite it")
@@ -83,10 +88,17 @@ def draft(db: str, session: str | None, out: str | None, force: bool) -> None:
     except ValueError as e:
         raise BadInput(str(e)) from e
     try:
-        ids = select_sessions(database, [session] if session else [])
-        if not ids:
+        chosen = choose_sessions(database, [session] if session else [], all_sessions=all_sessions)
+        if chosen.last is None and chosen.left_out:
+            raise BadInput(f"{db}: no session with solution traffic ({len(chosen.left_out)} saw only the device's "
+                           "background traffic); name one with --session, or give --all-sessions")
+        if chosen.last is None:
             raise BadInput(f"{db}: no sessions recorded")
-        text = render_draft(read_session(database, ids[-1], default_entities()), db)
+        if not session:
+            note_left_out(len(chosen.left_out))
+            which = "latest session" if all_sessions else "latest session with solution traffic"
+            click.echo(f"drafting from the {which}: {describe_session(database, chosen.last)}", err=True)
+        text = render_draft(read_session(database, chosen.last, default_entities()), db)
     except SelectionError as e:
         raise BadInput(f"{db}: {e}") from e
     finally:

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from tredjepart.cli import CONTEXT_SETTINGS
+from tredjepart.cli.options import all_sessions_option, note_left_out
 
 EXIT_OK, EXIT_WORSE, EXIT_BAD = 0, 1, 2
 
@@ -47,16 +48,20 @@ _OUT = click.option("--output", "-o", "out", type=click.Path(dir_okay=False), he
 @click.command("report", context_settings=CONTEXT_SETTINGS)
 @click.argument("db", type=click.Path(dir_okay=False))
 @click.option("--session", "-s", "sessions", multiple=True, metavar="ID|NAME",
-              help="A session by id, unique id prefix or name (repeatable; default: every session).")
+              help="A session by id, unique id prefix or name (repeatable; default: every session with "
+                   "solution traffic).")
+@all_sessions_option
 @click.option("--format", "-f", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
 @click.option("--lang", "-l", type=click.Choice(["da", "en"]), default="da", show_default=True)
 @_OUT
-def report(db, sessions, fmt, lang, out) -> None:
+def report(db, sessions, all_sessions, fmt, lang, out) -> None:
     """Write the report of the sessions in DB: Markdown, one self-contained HTML file, or JSON.
 
     The report follows the guidance: a one-screen summary with a plain verdict, then per session the solution,
     device, the tester's steps and, per third party, its owner, what it did, its declared basis and whether that
-    holds, and the findings; then what could not be inspected. JSON: docs/report-format.md.
+    holds, and the findings; the cookies, first-party and script-written ones included; then what could not be
+    inspected. Sessions that saw only the device's background traffic are left out unless named or
+    --all-sessions is given. JSON: docs/report-format.md.
 
     Exit codes: 0 written, 2 bad input (no such database, unknown session).
 
@@ -66,11 +71,12 @@ def report(db, sessions, fmt, lang, out) -> None:
 
     database = _open(db)
     try:
-        model = build_report(database, sessions)
+        model = build_report(database, sessions, all_sessions=all_sessions)
     except SelectionError as e:
         raise BadInput(f"{db}: {e}") from e
     finally:
         database.close()
+    note_left_out(model.left_out)
     _emit(render(model, fmt, lang), out)
 
 

@@ -14,14 +14,14 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from tredjepart.report.model import Report, build_report
-from tredjepart.report.queries import SelectionError, check_database
+from tredjepart.report.queries import Selection, SelectionError, check_database, choose_sessions
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("md", "html", "json")
 
-__all__ = ["FORMATS", "Report", "SelectionError", "build_json", "build_report", "open_report_db", "render",
-           "write_report"]
+__all__ = ["FORMATS", "Report", "Selection", "SelectionError", "build_json", "build_report", "choose_sessions",
+           "open_report_db", "render", "write_report"]
 
 
 def open_report_db(path: str | Path) -> Database:
@@ -64,24 +64,27 @@ def render(report: Report, fmt: str = "md", lang: str = "da") -> str:
     raise ValueError(f"unknown report format {fmt!r} (choose one of: {', '.join(FORMATS)})")
 
 
-def build_json(db: Database | str | Path, sessions: Sequence[str] = ()) -> dict:
-    """The JSON report (docs/report-format.md) of the selected sessions (default: all) as a dict."""
+def build_json(db: Database | str | Path, sessions: Sequence[str] = (), *, all_sessions: bool = False) -> dict:
+    """The JSON report (docs/report-format.md) of the selected sessions as a dict; by default every session with
+    solution traffic (``all_sessions``: every session; see ``choose_sessions``)."""
     from tredjepart.report.json_report import to_json
 
     database, close = _db(db)
     try:
-        return to_json(build_report(database, sessions))
+        return to_json(build_report(database, sessions, all_sessions=all_sessions))
     finally:
         if close:
             database.close()
 
 
 def write_report(db: Database | str | Path, out: str | Path, fmt: str = "html", lang: str = "da",
-                 sessions: Sequence[str] = (), *, entities: object = "auto", now: float | None = None) -> Path:
+                 sessions: Sequence[str] = (), *, entities: object = "auto", now: float | None = None,
+                 all_sessions: bool = False) -> Path:
     """Render the report of ``db`` (a Database or a path) into the file ``out``; returns its path."""
     database, close = _db(db)
     try:
-        text = render(build_report(database, sessions, entities=entities, now=now), fmt, lang)
+        text = render(build_report(database, sessions, entities=entities, now=now, all_sessions=all_sessions),
+                      fmt, lang)
     finally:
         if close:
             database.close()

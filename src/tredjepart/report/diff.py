@@ -1,7 +1,8 @@
 """What changed between two audits of the same solution.
 
-Each side is ``DB`` (every session in the file) or ``DB:SESSION`` (one session, by id, unique id prefix or name;
-the part after the last colon, when the whole argument is not an existing file). Both sides may be the same file.
+Each side is ``DB`` (every session in the file with solution traffic, as ``queries.choose_sessions`` decides) or
+``DB:SESSION`` (one session, by id, unique id prefix or name; the part after the last colon, when the whole
+argument is not an existing file). Both sides may be the same file.
 
 Compared: third-party sites, cookies (by site and name), cookie lifetimes (the longest set), third-party scripts
 (by URL; SHA-256 of their bodies, comparable across databases), coverage by the policy, and findings (by rule,
@@ -20,7 +21,7 @@ from sqlite_utils import Database
 
 from tredjepart.report import open_report_db
 from tredjepart.report.i18n import Catalog
-from tredjepart.report.queries import select_sessions
+from tredjepart.report.queries import choose_sessions
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 WORSE_KINDS = {"third_party_new", "cookie_new", "lifetime_longer", "script_changed", "coverage_lost"}
@@ -76,9 +77,9 @@ def load_side(spec: str) -> Side:
     path, session = parse_spec(spec)
     db = open_report_db(path)
     try:
-        ids = select_sessions(db, [session] if session else [])
+        ids = choose_sessions(db, [session] if session else []).ids
         if not ids:
-            raise ValueError(f"{spec}: the database has no sessions")
+            raise ValueError(f"{spec}: the database has no sessions with solution traffic")
         side = Side(spec, ids)
         _fill(db, side)
     finally:

@@ -74,6 +74,29 @@ _T: dict[str, tuple[str, str]] = {
     "lifetime": ("Levetid", "Lifetime"),
     "flags": ("Attributter", "Attributes"),
     "size": ("Størrelse", "Size"),
+    "written_by": ("Skrevet af", "Written by"),
+    "origin_set": ("serveren (Set-Cookie)", "the server (Set-Cookie)"),
+    "origin_script": ("et script", "a script"),
+    "script_cookies": ("Cookies skrevet af scripts", "Cookies written by scripts"),
+    "script_cookies_intro": (
+        "Cookies, som ingen Set-Cookie i sessionen skabte: et script på siden skrev dem (document.cookie), eller "
+        "de er ældre end sessionen, hvis browserprofilen ikke var frisk. Det er den »lignende teknologi«, "
+        "vejledningen også omfatter, også når cookien står på løsningens eget domæne.",
+        "Cookies that no Set-Cookie in the session created: a script on the page wrote them (document.cookie), "
+        "or they are older than the session if the browser profile was not fresh. This is the \"similar "
+        "technology\" the guidance covers too, also when the cookie sits on the solution's own domain."),
+    "no_script_cookies": ("Ingen cookies skrevet af scripts.", "No cookies written by scripts."),
+    "sent_to": ("Sendt til", "Sent to"),
+    "party_col": ("Part", "Party"),
+    "first_sent": ("Først sendt", "First sent"),
+    "candidates": ("Mulige forfattere (tredjepartsscripts indlæst før)",
+                   "Possible writers (third-party scripts loaded before)"),
+    "no_candidates": ("intet tredjepartsscript indlæst før: løsningens eget script, eller ældre end sessionen",
+                      "no third-party script loaded before: the solution's own script, or older than the session"),
+    "more": ("+{n} tidligere scripts", "+{n} earlier scripts"),
+    "own_cookies": ("Løsningens egne cookies", "The solution's own cookies"),
+    "no_own_cookies": ("Løsningens egne sites satte og fik ingen cookies.",
+                       "The solution's own sites set and got no cookies."),
     "findings": ("Fund", "Findings"),
     "no_findings_here": ("Ingen fund.", "No findings."),
     "evidence": ("Bevis (forespørgsler)", "Evidence (requests)"),
@@ -96,6 +119,8 @@ _T: dict[str, tuple[str, str]] = {
                       "The database has no detector results (pixels, beacons, SDK events); only requests, "
                       "cookies and scripts were judged."),
     "no_sessions": ("Ingen sessioner i udvalget.", "No sessions in the selection."),
+    "left_out": ("{n} {sessions} med kun enhedens baggrundstrafik er udeladt (--all-sessions tager dem med).",
+                 "{n} {sessions} with only the device's background traffic left out (--all-sessions includes them)."),
     "no_third_parties": ("Ingen tredjeparter set.", "No third parties seen."),
     "unknown": ("ukendt", "unknown"),
     "none": ("ingen", "none"),
@@ -127,6 +152,7 @@ _T: dict[str, tuple[str, str]] = {
 
 _PLURALS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {  # key -> ((da one, da many), (en one, en many))
     "party": (("tredjepart", "tredjeparter"), ("third party", "third parties")),
+    "session": (("session", "sessioner"), ("session", "sessions")),
     "error": (("fejl", "fejl"), ("error", "errors")),
     "warning": (("advarsel", "advarsler"), ("warning", "warnings")),
     "host": (("vært", "værter"), ("host", "hosts")),
@@ -151,6 +177,9 @@ STATES = {
     "uncovered": ("Ikke dækket af politikken", "Not covered by the policy"),
     "background": ("enhedens baggrundstrafik", "the device's background traffic"),
 }
+
+PARTIES = {"first": ("førstepart", "first party"), "third": ("tredjepart", "third party"),
+           "background": ("baggrund", "background")}
 
 SEVERITIES = {"error": ("fejl", "error"), "warning": ("advarsel", "warning"), "info": ("info", "info")}
 
@@ -216,6 +245,13 @@ class Catalog(Formatting):
 
     def direction(self, d: str) -> str:
         return self(f"dir_{d}") if d in ("set", "sent") else d
+
+    def party(self, p: str | None) -> str:
+        return self._pick(PARTIES, p or "first")
+
+    def origin(self, cookie) -> str:
+        """Who wrote a cookie (model.Cookie.origin) in words; "–" when a sent cookie's origin is unknown."""
+        return self(f"origin_{cookie.origin}") if cookie.origin else "–"
 
     def verdict(self, summary) -> str:
         """The plain one-line verdict of a report's summary (model.Summary)."""

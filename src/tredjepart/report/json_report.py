@@ -13,7 +13,7 @@ from pathlib import Path
 from tredjepart.report.model import (BlindSpot, Cookie, FindingItem, Report, Script, SessionReport, Step,
                                      ThirdParty)
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "report.schema.json"
 
 
@@ -41,6 +41,7 @@ def to_json(report: Report) -> dict:
             "sessions": s.sessions, "third_parties": s.third_parties, "uncovered": s.uncovered,
             "undeclared": s.undeclared, "errors": s.errors, "warnings": s.warnings, "infos": s.infos,
             "blind_spots": s.blind_spots, "verdict": s.verdict, "detections_recorded": report.has_detections,
+            "sessions_left_out": report.left_out,
         },
     }
 
@@ -88,9 +89,13 @@ def _script(x: Script) -> dict:
 
 
 def _cookie(x: Cookie) -> dict:
+    w = x.written_by
     return {"direction": x.direction, "name": x.name, "site": x.site, "hosts": x.hosts, "party": x.party,
             "lifetime": x.lifetime, "secure": x.secure, "httponly": x.httponly, "samesite": x.samesite,
-            "partitioned": x.partitioned, "count": x.count, "value_length": x.value_length}
+            "partitioned": x.partitioned, "count": x.count, "value_length": x.value_length,
+            "written_by_script": w is not None,
+            "candidate_scripts": [{"site": c.site, "urls": c.urls, "owner": c.owner} for c in w.candidates] if w
+            else []}
 
 
 def _finding(f: FindingItem) -> dict:

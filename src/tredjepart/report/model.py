@@ -28,6 +28,30 @@ class Step:
 
 
 @dataclass(slots=True)
+class Candidate:
+    """A third-party script loaded before a script-written cookie was first sent: a possible writer."""
+
+    site: str
+    urls: list[str]
+    owner: str | None = None
+
+
+@dataclass(slots=True)
+class ScriptWrite:
+    """How a cookie that no Set-Cookie created came to be (detections of kind ``js_cookie``)."""
+
+    first_sent: float | None
+    candidates: list[Candidate]  # the third-party scripts loaded before it was first sent, by site, latest first
+    scripts_before: int  # how many third-party scripts had loaded before it
+    listed: int  # how many of them the evidence lists (the latest ones, at most 20)
+
+    @property
+    def more(self) -> int:
+        """Earlier scripts the evidence does not list."""
+        return max(0, self.scripts_before - self.listed)
+
+
+@dataclass(slots=True)
 class Cookie:
     """One cookie name of one site in one direction, over the whole session."""
 
@@ -43,6 +67,12 @@ class Cookie:
     partitioned: bool
     count: int
     value_length: int | None
+    written_by: ScriptWrite | None = None  # a sent cookie no Set-Cookie created: written by a script
+
+    @property
+    def origin(self) -> str | None:
+        """``set`` (a response's Set-Cookie), ``script`` (written by JavaScript), or None (sent, origin unknown)."""
+        return "set" if self.direction == "set" else "script" if self.written_by else None
 
 
 @dataclass(slots=True)
@@ -177,6 +207,16 @@ class SessionReport:
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
+    @property
+    def script_cookies(self) -> list[Cookie]:
+        """Cookies written by scripts (first- and third-party): the "similar technology" looked for first."""
+        return [c for c in self.cookies if c.written_by is not None]
+
+    @property
+    def own_cookies(self) -> list[Cookie]:
+        """The cookies of the solution's own sites (first party)."""
+        return [c for c in self.cookies if c.party != "third"]
+
 
 @dataclass(slots=True)
 class Summary:
@@ -205,6 +245,13 @@ class Report:
     summary: Summary
     has_detections: bool  # the database has a detections table (pixels, beacons, SDK events)
     has_entities: bool  # owners' countries and categories could be looked up
+    left_out: int = 0  # sessions with only background traffic, left out of this report (queries.choose_sessions)
+
+    @property
+    def solution(self) -> str | None:
+        """The solution(s) the sessions were judged for, in order of first appearance ("A, B"), or None."""
+        names = list(dict.fromkeys(s.solution for s in self.sessions if s.solution))
+        return ", ".join(names) or None
 
 
 def summarize(sessions: list[SessionReport]) -> Summary:
@@ -218,8 +265,9 @@ def summarize(sessions: list[SessionReport]) -> Summary:
 
 
 def build_report(db: Database, selectors: Sequence[str] = (), *, entities: object = "auto",
-                 now: float | None = None) -> Report:
-    """The whole report model for the sessions ``selectors`` pick (ids, id prefixes or names; none: all).
+                 now: float | None = None, all_sessions: bool = False) -> Report:
+    """The whole report model for the sessions ``selectors`` pick (ids, id prefixes or names), else for every
+    session with solution traffic (``all_sessions``: every session; see ``queries.choose_sessions``).
 
     ``entities``: an ``Entities`` for owners' countries and categories, None for none, or ``"auto"`` to load
     the built-in data when that layer is installed (any failure just leaves the columns empty).
@@ -228,8 +276,8 @@ def build_report(db: Database, selectors: Sequence[str] = (), *, entities: objec
 
     if entities == "auto":
         entities = queries.default_entities()
-    ids = queries.select_sessions(db, selectors)
-    sessions = [queries.session_report(db, sid, entities) for sid in ids]
+    chosen = queries.choose_sessions(db, selectors, all_sessions=all_sessions)
+    sessions = [queries.session_report(db, sid, entities) for sid in chosen.ids]
     return Report(
         generated=time.time() if now is None else now,
         tool_version=__version__,
@@ -237,4 +285,5 @@ def build_report(db: Database, selectors: Sequence[str] = (), *, entities: objec
         summary=summarize(sessions),
         has_detections=db.table("detections").exists(),
         has_entities=entities is not None,
+        left_out=len(chosen.left_out),
     )

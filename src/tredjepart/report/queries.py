@@ -2,6 +2,11 @@
 
 ``detections`` and ``blind_spots`` (added by a later migration) and the owners layer (``tredjepart.entities``)
 are optional: without them the model says so instead of failing.
+
+Which sessions a reading covers is decided in one place, ``choose_sessions``: reports, ``policy draft``, ``diff``
+and the CI gate call it, so they agree on what a walkthrough is. A session that saw only the device's background
+traffic (the unnamed ones before a tester's "start" and after "end") stays in the database but is left out unless
+it is named or asked for.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ import functools
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from tredjepart.report.model import (SEVERITY_ORDER, Background, BlindSpot, Cookie, FindingItem, Script,
-                                     SessionReport, Step, ThirdParty)
+from tredjepart.report.model import (SEVERITY_ORDER, Background, BlindSpot, Candidate, Cookie, FindingItem, Script,
+                                     ScriptWrite, SessionReport, Step, ThirdParty)
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +36,55 @@ def check_database(db: Database) -> None:
     missing = [t for t in CORE_TABLES if not db.table(t).exists()]
     if missing:
         raise ValueError(f"not a tredjepart database (no table {', '.join(missing)})")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The sessions a command reads (start order), and the background-only ones it left out."""
+
+    ids: list[str]
+    left_out: list[str]
+
+    @property
+    def last(self) -> str | None:
+        """The latest chosen session: what a command that needs one session reads."""
+        return self.ids[-1] if self.ids else None
+
+
+def choose_sessions(db: Database, selectors: Sequence[str] = (), *, all_sessions: bool = False) -> Selection:
+    """The sessions to read: those ``selectors`` name (ids, unique id prefixes or names), else every session
+    with solution traffic (a flow whose party is not ``background``); ``all_sessions`` takes every session.
+
+    A session named by a selector is always read; left out are only sessions nobody named that saw nothing but
+    the device's own background traffic. SelectionError when a selector names no session.
+    """
+    ids = select_sessions(db, selectors)
+    if selectors or all_sessions:
+        return Selection(ids, [])
+    walks = with_solution_traffic(db)
+    return Selection([i for i in ids if i in walks], [i for i in ids if i not in walks])
+
+
+def with_solution_traffic(db: Database) -> set[str]:
+    """Ids of the sessions with at least one flow that is not the device's background traffic."""
+    return {r["id"] for r in db.query(
+        "select id from sessions s where exists (select 1 from flows f where f.session_id = s.id and "
+        "coalesce(f.party, 'first') != 'background')")}
+
+
+def describe_session(db: Database, sid: str) -> str:
+    """``5e55a0e1 ("name", started 2025-11-03 09:00 UTC)``: a session as a command names it on stderr."""
+    from datetime import UTC, datetime
+
+    row = db.table("sessions").get(sid)
+    when = datetime.fromtimestamp(row["started"], UTC).strftime("%Y-%m-%d %H:%M UTC") if row["started"] else "?"
+    name = f'"{printable(row["name"])}"' if row["name"] else "unnamed"
+    return f"{printable(sid[:8])} ({name}, started {when})"
+
+
+def printable(text: object) -> str:
+    """``text`` safe for a terminal: characters that are not printable (escape sequences, line breaks) escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
 
 
 def select_sessions(db: Database, selectors: Sequence[str] = ()) -> list[str]:
@@ -118,7 +173,7 @@ def session_report(db: Database, sid: str, entities=None) -> SessionReport:
         steps[-1].ended = rep.ended
     rep.steps = steps
     _flows(db, rep, entities)
-    _cookies(db, rep)
+    _cookies(db, rep, _script_writes(db, rep.id, entities))
     _scripts(db, rep)
     _findings(db, rep)
     _detections(db, rep)
@@ -193,7 +248,36 @@ def _add(items: list, value) -> None:
         items.append(value)
 
 
-def _cookies(db: Database, rep: SessionReport) -> None:
+def _script_writes(db: Database, sid: str, entities) -> dict[tuple[str, str], ScriptWrite]:
+    """(site, cookie name) -> how a script wrote it, from the ``js_cookie`` detections' evidence."""
+    if not db.table("detections").exists():
+        return {}
+    out: dict[tuple[str, str], ScriptWrite] = {}
+    for r in db.query("select site, evidence, time from detections where session_id = ? and kind = 'js_cookie' "
+                      "order by time, id", [sid]):
+        evidence = _json_dict(r["evidence"])
+        name = evidence.get("cookie")
+        if not isinstance(name, str) or (r["site"] or "", name) in out:
+            continue
+        by_site: dict[str, Candidate] = {}
+        scripts = evidence.get("scripts_before")
+        scripts = [x for x in scripts if isinstance(x, dict)] if isinstance(scripts, list) else []
+        for item in reversed(scripts):  # the latest script first: the likeliest writer
+            site, url = item.get("site"), item.get("url")
+            if isinstance(site, str):
+                c = by_site.setdefault(site, Candidate(site, []))
+                if isinstance(url, str) and url not in c.urls:
+                    c.urls.append(url)
+        for c in by_site.values():
+            c.owner = _owner(entities, None, [c.site])[0] if entities is not None else None
+        count = evidence.get("scripts_before_count")
+        out[(r["site"] or "", name)] = ScriptWrite(
+            r["time"], list(by_site.values()),
+            count if type(count) is int and count >= len(scripts) else len(scripts), len(scripts))
+    return out
+
+
+def _cookies(db: Database, rep: SessionReport, writes: dict[tuple[str, str], ScriptWrite]) -> None:
     rows = db.query(
         "select direction, name, site, coalesce(party, '') party, group_concat(distinct host) hosts, "
         "max(lifetime) lifetime, max(secure) secure, max(httponly) httponly, max(samesite) samesite, "
@@ -205,6 +289,8 @@ def _cookies(db: Database, rep: SessionReport) -> None:
         c = Cookie(r["direction"], r["name"], r["site"] or "", sorted((r["hosts"] or "").split(",")), r["party"],
                    r["lifetime"], bool(r["secure"]), bool(r["httponly"]), r["samesite"], bool(r["partitioned"]),
                    r["n"], r["value_length"])
+        if c.direction == "sent":
+            c.written_by = writes.get((c.site, c.name))
         rep.cookies.append(c)
         if c.party == "third" and c.site in parties:
             parties[c.site].cookies.append(c)
