@@ -80,3 +80,91 @@ def record_two_walks(tmp_path: Path) -> Path:
     finally:
         h.close()
     return h.db_path
+
+
+RULES_POLICY = """\
+solution: Regelportalen
+owner: Prøvestyrelsen
+first_party: [example-portal.dk]
+third_parties:
+  - name: Old Stats
+    sites: [stats-demo.dk]
+    basis: written_agreement
+    agreement: {reference: "DPA 2019-3", expires: 2020-01-01}
+  - name: Video Demo
+    sites: [video-demo.dk]
+    basis: opt_out
+    opt_out: {setting: "Privacy > own use: off", verified: 2020-01-01}
+    allow: [document, script, image]
+  - name: Consent Demo
+    sites: [cookieconsent-demo.dk]
+    basis: technically_necessary
+    purpose: the consent banner
+"""
+
+UID = "a8f3c91e5b7d4e02b6f1c3d9e7a5b802"
+TAG = '"Zq81bX0pLk2vR7"'
+PINNED = "Client TLS handshake failed. The client does not trust the proxy's certificate for api.pinned-app.com"
+FINGERPRINT_JS = b"""
+(function(){ var c = document.createElement('canvas'); var x = c.getContext('2d');
+  x.textBaseline = 'top'; x.font = '14px Arial'; x.fillText('Cwm fjordbank glyphs vext quiz', 2, 2);
+  var d = c.toDataURL();
+  var gl = document.createElement('canvas').getContext('webgl');
+  if (gl) { var i = gl.getExtension('WEBGL_debug_renderer_info');
+            if (i) { gl.getParameter(i.UNMASKED_RENDERER_WEBGL); } }
+  window.fp = d.length; })();
+"""
+
+
+def record_every_rule(tmp_path: Path) -> Path:
+    """One session recorded by the Recorder (the code path of the proxy and of `analyze`) in which every rule of
+    policy/judge.py and detect/ fires at least once, CNAME cloaking and a pinned host included."""
+    from conftest import make_flow
+    from tredjepart.cname import CnameResolver
+    from tredjepart.entities import load_entities
+    from tredjepart.pipeline import Recorder
+    from tredjepart.policy import load_policies
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    policy = tmp_path / "rules.yaml"
+    policy.write_text(RULES_POLICY, encoding="utf-8")
+    resolver = CnameResolver(lambda host: "portal.sc.omtrdc.net." if host == "metrics.example-portal.dk" else None)
+    resolver.wait("metrics.example-portal.dk", 5)
+    db = tmp_path / "rules.sqlite"
+    rec = Recorder.open(db, policies=load_policies(str(policy)), entities=load_entities(), cnames=resolver)
+    t = [1_762_160_400.0]
+
+    def get(url, dest=None, *, status=200, req=None, resp=None, body=b"", ctype="text/html"):
+        t[0] += 1.0
+        headers = {"User-Agent": CHROME, "Referer": PORTAL, **(req or {})}
+        if dest:
+            headers.update({"Sec-Fetch-Dest": dest, "Sec-Fetch-Mode": "navigate" if dest == "document" else "no-cors"})
+        rec.record(make_flow(url, req_headers=headers, status=status, resp_body=body, timestamp=t[0],
+                             resp_headers=[("Content-Type", ctype), *(resp or [])]))
+
+    try:
+        rec.start_session("Alle regler", when=t[0])
+        get(PORTAL, "document")
+        get("https://www.googletagmanager.com/gtag/js?id=G-1", "script", ctype="text/javascript", body=b"gtag();")
+        get("https://cdn.tracker-one.com/t.js", "script", ctype="text/javascript", body=b"t();",
+            resp=[("Set-Cookie", f"t1uid={UID}; Max-Age=31536000; Path=/; Secure; SameSite=None")])
+        get(f"https://sync.tracker-two.com/s?partner=t1&partner_uid={UID}", "image", ctype="image/gif", body=GIF_1X1)
+        get("https://cdn.tracker-one.com/fp.js", "script", ctype="text/javascript", body=FINGERPRINT_JS)
+        get("https://api.video-demo.dk/stats", "empty", ctype="application/json", body=b"{}")
+        get("https://collect.stats-demo.dk/ping?id=1", "empty", ctype="text/plain")
+        get("https://consent.cookieconsent-demo.dk/api", "empty", ctype="application/json",
+            resp=[("Set-Cookie", "CookieConsent=yes; Max-Age=34560000; Path=/")])
+        get("https://px.cookieconsent-demo.dk/p.gif?ev=shown", "image", ctype="image/gif", body=GIF_1X1)
+        get("https://t.tracker-three.com/p", ctype="application/json", resp=[("ETag", TAG)])
+        get("https://t.tracker-three.com/p", ctype="application/json", status=304, req={"If-None-Match": TAG})
+        nav = {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}
+        get(PORTAL + "go", status=302, req=nav, resp=[("Location", "https://bounce.tracker-four.com/r")])
+        get("https://bounce.tracker-four.com/r", status=302, req=nav,
+            resp=[("Location", PORTAL + "landing"), ("Set-Cookie", "b4=Xk29fLq0ZpA7mB3c; Max-Age=31536000")])
+        get("https://metrics.example-portal.dk/b/ss/x", "image", ctype="image/gif", body=GIF_1X1)
+        rec.record_tls_failure("api.pinned-app.com", "192.0.2.10", PINNED, t[0] + 1)
+        rec.end_session(when=t[0] + 2)
+    finally:
+        rec.close()
+        resolver.close()
+    return db

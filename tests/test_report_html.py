@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -40,8 +41,9 @@ def hostile_db() -> Database:
     db.execute("update cookies set site = ?, host = ?, name = ?, samesite = ? where site = 'sporing-demo.com'",
                [h["site"], h["host"], h["cookie"], PWN])
     db.execute("update scripts set url = ? where site = 'stats-demo.dk'", [h["url"]])
-    db.execute("update findings set site = ?, host = ?, message = ?, evidence = ? where site = 'sporing-demo.com'",
-               [h["site"], h["host"], h["message"], '["<b>x</b>"]'])
+    details = json.dumps({"hosts": [h["host"]], "kinds": [h["cookie"]], "solution": h["message"], "party": PWN})
+    db.execute("update findings set site = ?, host = ?, message = ?, evidence = ?, details = ? "
+               "where site = 'sporing-demo.com'", [h["site"], h["host"], h["message"], '["<b>x</b>"]', details])
     db.execute("update flows set background_reason = ? where party = 'background'", [PWN])
     if db.table("blind_spots").exists():
         db.execute("update blind_spots set host = ?, error = ?", [h["host"], PWN])

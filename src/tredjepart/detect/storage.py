@@ -65,7 +65,8 @@ def detect_etag(obs: Observation, signals, state: SessionState) -> tuple[list[De
             f"({tag.length} characters, {tag.format}) and got it back in If-None-Match: the browser cache works "
             f"like a cookie for it (ETag tracking), even where cookies are blocked or cleared."
         )
-        findings.append(finding(rec, "etag-tracking", message, rec.host, evidence=[rec.id, issuer], host=rec.host))
+        findings.append(finding(rec, "etag-tracking", message, rec.host, evidence=[rec.id, issuer], host=rec.host,
+                                tag_length=tag.length, tag_format=tag.format))
     return detections, findings
 
 
@@ -105,4 +106,5 @@ def detect_bounce(obs: Observation, signals, state: SessionState) -> tuple[list[
         f"single sign-on."
     )
     return [det], [finding(rec, "bounce-tracking", message, rec.site, evidence=[from_flow, rec.id],
-                           cookies=[c.name for c in set_cookies], from_sites=[from_site])]
+                           cookies=[c.name for c in set_cookies], from_sites=[from_site],
+                           to_site=signals.location_site)]

@@ -84,7 +84,8 @@ def _undeclared(flow: FlowRecord, shown: set[str], policy: Policy | None) -> tup
         reason = f"{flow.site} is not declared in the policy of {policy.solution}"
         message = (f"Third party {flow.site} is not declared in the policy of {policy.solution} "
                    f"(no technically necessary purpose, written agreement or opt-out); first seen: {did}.")
-    finding = _finding(flow, "undeclared-third-party", message, shown, party=None, summary="not declared")
+    finding = _finding(flow, "undeclared-third-party", message, shown, party=None, summary="not declared",
+                       solution=policy.solution if policy is not None else None)
     return Verdict(False, None, None, reason), [finding]
 
 
@@ -97,7 +98,7 @@ def _kinds_not_allowed(flow: FlowRecord, shown: set[str], party: ThirdParty) -> 
         message = (f"{party.name} ({flow.site}) was seen with {_KIND_WORDS.get(kind, kind)} (kind {kind!r}), "
                    f"which its policy entry does not allow (allowed: {allowed}); first seen at {flow.host}.")
         out.append(_finding(flow, "kind-not-allowed", message, shown, party, subject=kind,
-                            summary=f"kind {kind!r} is not allowed for it"))
+                            summary=f"kind {kind!r} is not allowed for it", allowed=sorted(party.allow)))
     return out
 
 
@@ -112,7 +113,7 @@ def _agreement_expired(flow: FlowRecord, party: ThirdParty) -> list[Finding]:
                f"but {flow.site} was still used on {day}.")
     return [_finding(flow, "agreement-expired", message, set(), party,
                      summary=f"its agreement expired on {agreement.expires}",
-                     expires=agreement.expires.isoformat())]
+                     expires=agreement.expires.isoformat(), reference=agreement.reference)]
 
 
 def _opt_out_unverified(flow: FlowRecord, party: ThirdParty) -> list[Finding]:
@@ -130,7 +131,8 @@ def _opt_out_unverified(flow: FlowRecord, party: ThirdParty) -> list[Finding]:
     else:
         return []
     return [_finding(flow, "opt-out-unverified", message, set(), party, summary="its opt-out is not verified",
-                     verified=verified.isoformat() if verified else None)]
+                     verified=verified.isoformat() if verified else None,
+                     setting=opt_out.setting if opt_out else None)]
 
 
 def _necessary_but_tracking(flow: FlowRecord, shown: set[str], party: ThirdParty,
@@ -147,13 +149,14 @@ def _necessary_but_tracking(flow: FlowRecord, shown: set[str], party: ThirdParty
         message = (f"{party.name} is declared technically necessary ({party.purpose}), but {c.host} sets cookie "
                    f"{c.name!r} that lives {days} days, longer than a year.")
         out.append(_finding(flow, "necessary-but-tracking", message, shown, party, subject=f"cookie:{c.name}",
-                            summary=f"cookie {c.name!r} lives {days} days", lifetime=c.lifetime))
+                            summary=f"cookie {c.name!r} lives {days} days", lifetime=c.lifetime,
+                            purpose=party.purpose, cookie_host=c.host))
     for kind in BEACON_KINDS:
         if kind in shown:
             message = (f"{party.name} is declared technically necessary ({party.purpose}), but {flow.host} "
                        f"was sent {_KIND_WORDS[kind]} (kind {kind!r}), the way trackers report back.")
             out.append(_finding(flow, "necessary-but-tracking", message, shown, party, subject=kind,
-                                summary=f"it was sent {_KIND_WORDS[kind]}"))
+                                summary=f"it was sent {_KIND_WORDS[kind]}", purpose=party.purpose))
     return out
 
 

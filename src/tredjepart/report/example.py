@@ -2,7 +2,8 @@
 
 One walkthrough of Eksempelportalen (example-portal.dk, the fictional solution of policies/example-portal.yaml)
 in Firefox: a Cookiebot-like consent platform (cookieconsent-demo.dk), Siteimprove-like analytics
-(stats-demo.dk, under a written agreement), a YouTube-like video embed (video-demo.dk, opt-out, but it sets a
+(stats-demo.dk, under a written agreement; its script writes the cookie ``_sd_uid`` on the portal's own domain), a
+YouTube-like video embed (video-demo.dk, opt-out, but it sets a
 cookie its entry does not allow), MitID log-in, and an undeclared tracker (sporing-demo.com) that fires before
 consent and after the citizen rejected it. Rows are written straight into the real schema.
 """
@@ -74,6 +75,8 @@ FLOWS = [
 # (flow's URL prefix, direction, name, lifetime, value); each is attached to the first flow whose URL starts so.
 COOKIES = [
     ("https://www.example-portal.dk/", "set", "portal_session", None, "s3ss10n-abc"),
+    ("https://api.example-portal.dk/v1/news", "sent", "portal_session", None, "s3ss10n-abc"),
+    ("https://api.example-portal.dk/v1/news", "sent", "_sd_uid", None, "SD1.1.784512.1762160402"),
     ("https://px.sporing-demo.com/p.gif?uid=&ref=", "set", "_sp_id", 2 * 365 * 86400, "a8f3k2l9q0x7m1"),
     ("https://px.sporing-demo.com/p.gif?uid=&ev=", "sent", "_sp_id", None, "a8f3k2l9q0x7m1"),
     ("https://consent.cookieconsent-demo.dk/", "set", "CookieConsent", 400 * 86400, "{stamp:'-1',necessary:true}"),
@@ -97,6 +100,17 @@ FINDINGS = [
      "choice), but consent.cookieconsent-demo.dk sets cookie 'CookieConsent' that lives 400 days, longer than a "
      "year."),
 ]
+
+
+# The facts beyond subject, hosts, kinds, party and basis that the recorder keeps with each finding.
+DETAILS = {
+    "undeclared-third-party": {"solution": "Eksempelportalen", "summary": "not declared"},
+    "kind-not-allowed": {"allowed": ["document", "font", "image", "media", "script", "stylesheet", "xhr"],
+                         "summary": "kind 'cookie_set' is not allowed for it"},
+    "necessary-but-tracking": {"purpose": "the cookie consent banner and storing the citizen's choice",
+                               "lifetime": 400 * 86400, "cookie_host": "consent.cookieconsent-demo.dk",
+                               "summary": "cookie 'CookieConsent' lives 400 days"},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +183,8 @@ def build_example(db: Database, session_id: str = SESSION_ID, t0: float = T0, na
             "request_size": 180 if method == "POST" else 0, "response_size": 43 if kind == "image" else 5120,
             "referer_site": None if n == 0 else "example-portal.dk", "top_level": int(kind == "document" and
                                                                                        party == "first"),
-            "background_reason": "browser's own service" if party == "background" else None, "user_agent": UA,
+            "background_reason": f"known device or browser service ({host})" if party == "background" else None,
+            "user_agent": UA,
             "error": None, "entity": owner, "sdk": None, "covered": covered, "party_name": entry, "basis": basis,
             "verdict": verdict})
         for prefix, direction, cname, lifetime, value in COOKIES:
@@ -179,8 +194,9 @@ def build_example(db: Database, session_id: str = SESSION_ID, t0: float = T0, na
                     "id": _id(fid, "cookie", direction, cname), "flow_id": fid, "session_id": session_id,
                     "step_id": step["id"], "direction": direction, "name": cname, "host": host, "site": site,
                     "party": party, "domain": "." + site if direction == "set" else None, "path": "/",
-                    "lifetime": lifetime if direction == "set" else None, "secure": 1,
-                    "httponly": int(cname.endswith("Session")), "samesite": "None" if party == "third" else "Lax",
+                    "lifetime": lifetime if direction == "set" else None, "secure": int(direction == "set"),
+                    "httponly": int(direction == "set" and cname.endswith("Session")),
+                    "samesite": None if direction == "sent" else "None" if party == "third" else "Lax",
                     "partitioned": 0, "value_hash": keyed_hash(key, value), "value_length": len(value),
                     "value_entropy": round(entropy(value), 3), "value": None})
         body = next((b for p, b in SCRIPTS.items() if parts.path == p), None)
@@ -210,12 +226,13 @@ def _findings(db: Database, session_id: str, flows: list[dict]) -> None:
             "last_seen": ev[-1]["started"],
             "details": json.dumps({"subject": subject, "hosts": sorted({f["host"] for f in ev}),
                                    "kinds": sorted({f["kind"] for f in ev}), "party": PARTIES[site][0],
-                                   "basis": PARTIES[site][1]}, sort_keys=True)})
+                                   "basis": PARTIES[site][1], **DETAILS.get(rule, {})}, sort_keys=True)})
     db.table("findings").insert_all(rows, replace=True)
 
 
 def _detections(db: Database, session_id: str, flows: list[dict]) -> None:
-    """Pixel and beacon detections, when the database has the detectors' table (a later migration)."""
+    """Pixel and beacon detections, and the cookie Stats Demo's script writes on the portal's own domain, when the
+    database has the detectors' table (a later migration)."""
     table = db.table("detections")
     if not table.exists():
         return
@@ -229,6 +246,18 @@ def _detections(db: Database, session_id: str, flows: list[dict]) -> None:
                    "signal": "1x1-gif" if kind == "pixel" else "sendBeacon", "site": f["site"], "host": f["host"],
                    "evidence": "{}", "step_id": f["step_id"], "time": f["started"]}
             rows.append({k: v for k, v in row.items() if k in columns})
+    sent = next(f for f in flows if f["url"] == "https://api.example-portal.dk/v1/news")
+    before = [f for f in flows if f["kind"] == "script" and f["party"] == "third" and f["started"] < sent["started"]]
+    evidence = {"cookie": "_sd_uid", "cookie_party": "first", "value_length": 23,
+                "scripts_before": [{"flow_id": f["id"], "url": f["url"], "site": f["site"]} for f in before],
+                "scripts_before_count": len(before),
+                "note": "no Set-Cookie in this session created it: written by a script, or older than the session "
+                        "if the browser profile was not fresh"}
+    rows.append({k: v for k, v in {
+        "id": _id(sent["id"], "detect", "js_cookie", "_sd_uid"), "session_id": session_id, "flow_id": sent["id"],
+        "kind": "js_cookie", "signal": "document.cookie", "site": sent["site"], "host": sent["host"],
+        "evidence": json.dumps(evidence), "step_id": sent["step_id"], "time": sent["started"]}.items()
+        if k in columns})
     table.insert_all(rows, replace=True)
 
 

@@ -14,8 +14,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from tredjepart.report import svg
+from tredjepart.report.findingtext import finding_text
 from tredjepart.report.i18n import Catalog
 from tredjepart.report.model import Cookie, Report
+from tredjepart.report.reasons import background_reason, blind_reason, uncovered_reasons
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -40,10 +42,20 @@ def cookie_flags(c: Cookie) -> str:
     return ", ".join(flags) or "–"
 
 
+def sayings(t: Catalog) -> dict:
+    """The functions that say findings and reasons in ``t``'s language, for the templates (plain text)."""
+    return {
+        "say": lambda f, solution=None: finding_text(f, t, solution),
+        "why_uncovered": lambda p, solution=None: uncovered_reasons(p, solution, t),
+        "why_background": lambda text: background_reason(text, t),
+        "why_blind": lambda error: blind_reason(error, t),
+    }
+
+
 def render_html(report: Report, lang: str = "da") -> str:
     """The report as one HTML document."""
     t = Catalog(lang)
     pictures = {s.id: (Markup(svg.graph(s, t)), Markup(svg.timeline(s, t))) for s in report.sessions}
     return environment().get_template("report.html.j2").render(
         report=report, summary=report.summary, t=t, lang=lang, csp=Markup(CSP), pictures=pictures,
-        flags=cookie_flags, verdict=t.verdict(report.summary))
+        flags=cookie_flags, verdict=t.verdict(report.summary), **sayings(t))

@@ -94,6 +94,7 @@ _T: dict[str, tuple[str, str]] = {
     "no_candidates": ("intet tredjepartsscript indlæst før: løsningens eget script, eller ældre end sessionen",
                       "no third-party script loaded before: the solution's own script, or older than the session"),
     "more": ("+{n} tidligere scripts", "+{n} earlier scripts"),
+    "more_names": ("+{n} flere", "+{n} more"),
     "own_cookies": ("Løsningens egne cookies", "The solution's own cookies"),
     "no_own_cookies": ("Løsningens egne sites satte og fik ingen cookies.",
                        "The solution's own sites set and got no cookies."),
@@ -136,7 +137,10 @@ _T: dict[str, tuple[str, str]] = {
         "authority switched that use off with an opt-out in the service's settings. The report shows what the "
         "device actually talked to during the walkthrough, and whether the solution's policy covers each "
         "third party."),
-    "messages_note": ("Fundenes beskrivelser er optaget på engelsk.", "Findings' messages are recorded in English."),
+    "messages_note": ("Fundenes tekster er skrevet ud fra hver regel og de fakta, fundet optog; den optagne engelske "
+                      "tekst står i JSON-rapporten.",
+                      "Finding texts are written from each rule and the facts the finding recorded; the recorded "
+                      "message is in the JSON report."),
     # verdicts
     "verdict_uncovered": ("Ikke i orden: {n} {parties} er ikke dækket af politikken",
                           "Not compliant: {n} {parties} not covered by the policy"),
@@ -220,6 +224,15 @@ class Catalog(Formatting):
     def plural(self, n: int, key: str) -> str:
         one, many = _PLURALS[key][self._i]
         return one if n == 1 else many
+
+    def words(self, pair: tuple[str, str]) -> str:
+        """This language's half of a ``(da, en)`` pair."""
+        return pair[self._i]
+
+    def decimal(self, x: float, places: int = 1) -> str:
+        """A number with a decimal comma in Danish: "2,9"."""
+        text = f"{x:.{places}f}"
+        return text.replace(".", ",") if self.lang == "da" else text
 
     def _pick(self, table: dict, key: object) -> str:
         words = table.get(key)

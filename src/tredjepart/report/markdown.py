@@ -13,7 +13,7 @@ import re
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from tredjepart.report.html import TEMPLATES, cookie_flags
+from tredjepart.report.html import TEMPLATES, cookie_flags, sayings
 from tredjepart.report.i18n import Catalog
 from tredjepart.report.model import Report
 
@@ -65,5 +65,6 @@ def render_markdown(report: Report, lang: str = "da") -> str:
     """The report as Markdown text."""
     t = Catalog(lang)
     text = environment().get_template("report.md.j2").render(
-        report=report, summary=report.summary, t=t, lang=lang, flags=cookie_flags, verdict=t.verdict(report.summary))
+        report=report, summary=report.summary, t=t, lang=lang, flags=cookie_flags, verdict=t.verdict(report.summary),
+        **sayings(t))
     return re.sub(r"\n{3,}", "\n\n", text)
