@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from tredjepart.report import write_report
-from tredjepart.report.example import END, T0, ExampleOwners, build_example
+from tredjepart.report.example import END, T0, example_owners, build_example
 from tredjepart.report.metadata import write_shipped
 from tredjepart.store.views import create_views
 
@@ -29,7 +29,7 @@ def main() -> int:
         build_example(db, fixed_key=True)
         create_views(db)
         for fmt in ("html", "md", "json"):
-            out = write_report(db, docs / f"sample-report.{fmt}", fmt=fmt, lang="da", entities=ExampleOwners(),
+            out = write_report(db, docs / f"sample-report.{fmt}", fmt=fmt, lang="da", entities=example_owners(),
                                now=T0 + END + 3600)
             print(f"wrote {out.relative_to(ROOT)}")
         db.close()

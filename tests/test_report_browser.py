@@ -15,7 +15,7 @@ import pytest
 
 from test_report_html import hostile_db
 from tredjepart.report import render
-from tredjepart.report.example import ExampleOwners
+from tredjepart.report.example import example_owners
 from tredjepart.report.model import build_report
 
 pytestmark = [
@@ -86,7 +86,7 @@ def _count(rows: list[bytes], bpp: int, colour: tuple[int, int, int], tolerance:
 
 
 def test_report_renders_and_hostile_data_runs_nothing(tmp_path):
-    html = render(build_report(hostile_db(), entities=ExampleOwners()), "html", "da")
+    html = render(build_report(hostile_db(), entities=example_owners()), "html", "da")
     page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")
     expected_title = _title(html)

@@ -10,7 +10,7 @@ import pytest
 from sqlite_utils import Database
 
 from tredjepart.report import render
-from tredjepart.report.example import SESSION_ID, ExampleOwners, build_example
+from tredjepart.report.example import SESSION_ID, example_owners, build_example
 from tredjepart.report.model import build_report
 
 PWN = "<img src=x onerror=\"document.title='pwned'\">"
@@ -79,7 +79,7 @@ class TagCollector(HTMLParser):
 
 
 def _html(db: Database, lang: str = "da") -> str:
-    return render(build_report(db, entities=ExampleOwners()), "html", lang)
+    return render(build_report(db, entities=example_owners()), "html", lang)
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,11 @@ from tredjepart.report.model import Summary
 
 
 def test_every_entry_has_both_languages():
-    for table in (i18n._T, i18n.BASES, i18n.STATES, i18n.SEVERITIES, i18n.KINDS, i18n.RULES):
+    for table in (i18n._T, i18n.BASES, i18n.STATES, i18n.SEVERITIES, i18n.KINDS, i18n.RULES, i18n.CATEGORIES,
+                  i18n.PARTIES):
         for key, words in table.items():
             assert len(words) == 2 and all(words), key
-    for key, forms in i18n._PLURALS.items():
+    for key, forms in i18n.PLURALS.items():
         assert all(len(f) == 2 and all(f) for f in forms), key
 
 

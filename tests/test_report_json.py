@@ -11,7 +11,7 @@ from sqlite_utils import Database
 
 from conftest import ROOT
 from tredjepart.report import build_json, render
-from tredjepart.report.example import ExampleOwners, build_example
+from tredjepart.report.example import example_owners, build_example
 from tredjepart.report.json_report import FORMAT_VERSION, iso, load_schema, to_json
 from tredjepart.report.model import build_report
 from tredjepart.store.schema import migrate
@@ -30,7 +30,7 @@ def db():
 
 
 def test_example_output_validates(db):
-    data = json.loads(render(build_report(db, entities=ExampleOwners()), "json"))
+    data = json.loads(render(build_report(db, entities=example_owners()), "json"))
     _validate(data)
     assert data["format_version"] == FORMAT_VERSION
     assert data["tool"]["name"] == "tredjepart"

@@ -18,12 +18,11 @@ from tredjepart.cli import main
 from tredjepart.report.findingtext import RENDER, finding_text
 from tredjepart.report.i18n import Catalog
 from tredjepart.report.model import FindingItem
-from tredjepart.report.queries import _json_dict, _json_list
+from tredjepart.report.queries import finding_item
 
 DA, EN = Catalog("da"), Catalog("en")
-DANISH = {"er", "og", "ikke", "den", "det", "dens", "blev", "har", "på", "af", "fra", "til", "men", "uden", "som",
-          "enheden", "tredjeparten", "cookien", "sendt", "gennem", "efterprøvet", "tegn", "sæde", "eller", "undersøg",
-          "grundlaget", "overførslen", "aftale", "erklæret", "kan", "der", "et", "en"}
+DANISH = set("""er og ikke den det dens blev har på af fra til men uden som enheden tredjeparten cookien sendt
+    gennem efterprøvet tegn sæde eller undersøg grundlaget overførslen aftale erklæret kan der et en""".split())
 KEPT_NAMES = ("EU-US Data Privacy Framework", "If-None-Match", "single sign-on", "Sec-Fetch-Site")
 
 
@@ -49,9 +48,7 @@ def _findings(db_path) -> list[tuple[FindingItem, str | None]]:
     db = Database(db_path)
     out = []
     for r in db.query("select f.*, s.solution from findings f join sessions s on s.id = f.session_id"):
-        out.append((FindingItem(r["id"], r["rule"], r["severity"], r["site"], r["host"], r["message"],
-                                _json_list(r["evidence"]), r["count"], r["first_seen"], r["last_seen"],
-                                _json_dict(r["details"])), r["solution"]))
+        out.append((finding_item(r), r["solution"]))
     return out
 
 

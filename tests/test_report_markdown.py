@@ -8,13 +8,13 @@ from sqlite_utils import Database
 
 from test_report_html import hostile_db
 from tredjepart.report import render
-from tredjepart.report.example import ExampleOwners, build_example
+from tredjepart.report.example import example_owners, build_example
 from tredjepart.report.markdown import code, md_escape
 from tredjepart.report.model import build_report
 
 
 def _md(db: Database, lang: str = "da") -> str:
-    return render(build_report(db, entities=ExampleOwners()), "md", lang)
+    return render(build_report(db, entities=example_owners()), "md", lang)
 
 
 def _example() -> Database:
@@ -33,7 +33,7 @@ def test_outline_follows_the_guidance():
         < titles.index("Blinde vinkler")
     assert "#### sporing-demo.com: Ikke dækket af politikken" in md
     assert "**Ikke i orden: 2 tredjeparter er ikke dækket af politikken" in md
-    assert "| `sporing-demo.com` | Sporing Demo Ltd. | GB | intet erklæret grundlag |" in md
+    assert "| `sporing-demo.com` | Sporing Demo Ltd. | – | GB | intet erklæret grundlag |" in md
     assert "2 år" in md and "sessionscookie" in md  # lifetimes in words
     assert "skriftlig aftale" in md and "fravalg i indstillinger" in md and "teknisk nødvendig" in md
 

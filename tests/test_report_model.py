@@ -6,7 +6,7 @@ import pytest
 from sqlite_utils import Database
 
 from tredjepart.report import queries
-from tredjepart.report.example import SESSION_ID, ExampleOwners, build_example
+from tredjepart.report.example import SESSION_ID, example_owners, build_example
 from tredjepart.report.model import build_report
 from tredjepart.report.queries import SelectionError, select_sessions
 from tredjepart.store.schema import migrate
@@ -24,7 +24,7 @@ def _parties(report):
 
 
 def test_summary_and_verdict(db):
-    r = build_report(db, entities=ExampleOwners(), now=1.0)
+    r = build_report(db, entities=example_owners(), now=1.0)
     s = r.summary
     assert (s.sessions, s.third_parties, s.uncovered, s.undeclared, s.errors) == (1, 6, 2, 1, 2)
     assert s.warnings == sum(1 for f in r.sessions[0].findings if f.severity == "warning") >= 1
@@ -33,7 +33,7 @@ def test_summary_and_verdict(db):
 
 
 def test_third_parties_states_and_order(db):
-    r = build_report(db, entities=ExampleOwners())
+    r = build_report(db, entities=example_owners())
     parties = r.sessions[0].third_parties
     assert [p.state for p in parties][:2] == ["uncovered", "uncovered"]  # the problems come first
     p = _parties(r)
@@ -48,7 +48,7 @@ def test_third_parties_states_and_order(db):
 
 
 def test_owners_country_and_categories(db):
-    p = _parties(build_report(db, entities=ExampleOwners()))
+    p = _parties(build_report(db, entities=example_owners()))
     assert (p["video-demo.dk"].entity, p["video-demo.dk"].country) == ("Video Demo Inc.", "US")
     assert p["sporing-demo.com"].categories == ["advertising", "analytics"]
     bare = _parties(build_report(db, entities=None))

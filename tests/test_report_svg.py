@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from test_report_html import HOSTILE, hostile_db
 from tredjepart.report import svg
-from tredjepart.report.example import ExampleOwners, build_example
+from tredjepart.report.example import example_owners, build_example
 from tredjepart.report.i18n import Catalog
 from tredjepart.report.model import SessionReport, ThirdParty, build_report
 
@@ -16,7 +16,7 @@ NS = "{http://www.w3.org/2000/svg}"
 
 
 def _session(db: Database) -> SessionReport:
-    return build_report(db, entities=ExampleOwners()).sessions[0]
+    return build_report(db, entities=example_owners()).sessions[0]
 
 
 def _texts(tree: ET.Element) -> list[str]:

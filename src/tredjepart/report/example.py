@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
+from tredjepart.entities import Entities, Entity, Layer, Sdk
 from tredjepart.hashing import entropy, key_id, keyed_hash
 from tredjepart.store.db import read_key
 from tredjepart.store.schema import migrate
@@ -113,25 +113,17 @@ DETAILS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Owner:
-    name: str
-    country: str | None
-    categories: tuple[str, ...]
+# Fictional services of the owners above (what a host is for), with the hosts they answer on.
+SERVICES = {"Stats Demo A/S": ("Stats Demo Analytics", ("stats-demo.dk",)),
+            "Video Demo Inc.": ("Video Demo Player", ("video-demo.dk",))}
+PARENTS = {"Video Demo Inc.": "Demo Media Group Inc."}
 
 
-class ExampleOwners:
-    """The fictional owners above, shaped like ``tredjepart.entities.Entities`` (``get`` and ``lookup``)."""
-
-    def __init__(self) -> None:
-        self._by_name = {p[2]: Owner(p[2], p[3], p[4]) for p in PARTIES.values()}
-
-    def get(self, name: str) -> Owner | None:
-        return self._by_name.get(name)
-
-    def lookup(self, host: str) -> Owner | None:
-        site = ".".join(host.split(".")[-2:])
-        return self.get(PARTIES[site][2]) if site in PARTIES else None
+def example_owners() -> Entities:
+    """The fictional owners above as owners data (``tredjepart.entities.Entities``), with parents and services."""
+    owners = {p[2]: Entity(p[2], PARENTS.get(p[2]), p[3], p[4], origin="example") for p in PARTIES.values()}
+    sdks = [Sdk(name, owners[owner], hosts) for owner, (name, hosts) in SERVICES.items()]
+    return Entities([Layer.build("example", [(site, owners[p[2]]) for site, p in PARTIES.items()], sdks)])
 
 
 def _id(*parts: str) -> str:

@@ -6,9 +6,10 @@ arguments and escaped by the renderer (Jinja's autoescape, or the Markdown filte
 
 from __future__ import annotations
 
-from tredjepart.rules import RULES as ALL_RULES
-
 from tredjepart.report.formatting import Formatting
+from tredjepart.report.vocabulary import BASES, CATEGORIES, KINDS, PARTIES, PLURALS, RULES, SEVERITIES, STATES
+
+__all__ = ["BASES", "CATEGORIES", "KINDS", "LANGS", "PARTIES", "PLURALS", "RULES", "SEVERITIES", "STATES", "Catalog"]
 
 LANGS = ("da", "en")
 
@@ -53,7 +54,8 @@ _T: dict[str, tuple[str, str]] = {
     "site": ("Site", "Site"),
     "entity": ("Ejer", "Owner"),
     "country": ("Land", "Country"),
-    "categories": ("Kategorier", "Categories"),
+    "purpose": ("Tjeneste og formål", "Service and purpose"),
+    "parent": ("moderselskab", "parent company"),
     "hosts": ("Værter", "Hosts"),
     "basis": ("Erklæret grundlag", "Declared basis"),
     "declared_as": ("Erklæret som", "Declared as"),
@@ -154,58 +156,6 @@ _T: dict[str, tuple[str, str]] = {
     "verdict_blind": ("{n} {hosts} kunne ikke inspiceres.", "{n} {hosts} could not be inspected."),
 }
 
-_PLURALS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {  # key -> ((da one, da many), (en one, en many))
-    "party": (("tredjepart", "tredjeparter"), ("third party", "third parties")),
-    "session": (("session", "sessioner"), ("session", "sessions")),
-    "error": (("fejl", "fejl"), ("error", "errors")),
-    "warning": (("advarsel", "advarsler"), ("warning", "warnings")),
-    "host": (("vært", "værter"), ("host", "hosts")),
-    "second": (("sekund", "sekunder"), ("second", "seconds")),
-    "minute": (("minut", "minutter"), ("minute", "minutes")),
-    "hour": (("time", "timer"), ("hour", "hours")),
-    "day": (("dag", "dage"), ("day", "days")),
-    "month": (("måned", "måneder"), ("month", "months")),
-    "year": (("år", "år"), ("year", "years")),
-}
-
-BASES = {
-    "technically_necessary": ("teknisk nødvendig", "technically necessary"),
-    "written_agreement": ("skriftlig aftale", "written agreement"),
-    "opt_out": ("fravalg i indstillinger", "opt-out in settings"),
-    None: ("intet erklæret grundlag", "no declared basis"),
-}
-
-STATES = {
-    "covered": ("dækket", "covered"),
-    "warning": ("dækket, med advarsler", "covered, with warnings"),
-    "uncovered": ("Ikke dækket af politikken", "Not covered by the policy"),
-    "background": ("enhedens baggrundstrafik", "the device's background traffic"),
-}
-
-PARTIES = {"first": ("førstepart", "first party"), "third": ("tredjepart", "third party"),
-           "background": ("baggrund", "background")}
-
-SEVERITIES = {"error": ("fejl", "error"), "warning": ("advarsel", "warning"), "info": ("info", "info")}
-
-KINDS = {
-    "document": ("side", "page"), "script": ("script", "script"), "stylesheet": ("stylesheet", "stylesheet"),
-    "image": ("billede", "image"), "xhr": ("dataforespørgsel (XHR/fetch)", "data request (XHR/fetch)"),
-    "beacon": ("beacon", "beacon"), "ping": ("ping", "ping"), "websocket": ("websocket", "websocket"),
-    "font": ("skrifttype", "font"), "media": ("medie", "media"), "other": ("andet", "other"),
-    "tcp": ("rå TCP-forbindelse", "raw TCP connection"), "udp": ("rå UDP-forbindelse", "raw UDP connection"),
-    "dns": ("DNS-opslag", "DNS lookup"),
-    "cookie_set": ("satte cookies", "set cookies"), "cookie_sent": ("fik cookies sendt", "was sent cookies"),
-    "js_cookie": ("cookie sat af script", "cookie set by script"), "pixel": ("sporingspixel", "tracking pixel"),
-    "sdk": ("app-SDK-kald", "app SDK call"),
-    "stale_cookie": ("cookie fra et tidligere besøg", "cookie from an earlier visit"),
-    "identifier_cookie": ("identifikator-cookie", "identifier cookie"),
-    "id_sync": ("ID-synkronisering", "ID syncing"), "fingerprinting": ("fingerprinting", "fingerprinting"),
-    "etag": ("ETag-sporing", "ETag tracking"), "bounce": ("bounce-sporing", "bounce tracking"),
-}
-
-# Rule titles come from the one rules table (tredjepart/rules.py).
-RULES = {r.id: (r.title_da, r.title_en) for r in ALL_RULES.values()}
-
 
 class Catalog(Formatting):
     """The words of one language: ``t("key", n=2)``, plural forms, and (from Formatting) times and lifetimes."""
@@ -222,7 +172,7 @@ class Catalog(Formatting):
         return text.format(**kw) if kw else text
 
     def plural(self, n: int, key: str) -> str:
-        one, many = _PLURALS[key][self._i]
+        one, many = PLURALS[key][self._i]
         return one if n == 1 else many
 
     def words(self, pair: tuple[str, str]) -> str:
@@ -252,6 +202,14 @@ class Catalog(Formatting):
 
     def rule(self, r: str) -> str:
         return self._pick(RULES, r)
+
+    def purposes(self, purposes) -> str:
+        """What hosts are for (owners.Purpose list): "Google Fonts (skrifttyper og CDN)", each said once."""
+        said = []
+        for p in purposes:
+            purpose = self._pick(CATEGORIES, p.purpose) if p.purpose else None
+            said.append(f"{p.service} ({purpose})" if p.service and purpose else p.service or purpose)
+        return "; ".join(dict.fromkeys(said))
 
     def seen(self, n: int) -> str:
         return self("seen_once") if n == 1 else self("times_seen", n=n)

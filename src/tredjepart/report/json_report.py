@@ -75,9 +75,11 @@ def _step(x: Step) -> dict:
 
 def _party(p: ThirdParty) -> dict:
     return {
-        "site": p.site, "entity": p.entity, "country": p.country, "categories": p.categories, "hosts": p.hosts,
-        "kinds": p.kinds, "request_kinds": dict(sorted(p.request_kinds.items())),
-        "detections": dict(sorted(p.detections.items())), "sdks": p.sdks, "sdk_calls": dict(sorted(p.sdk_calls.items())), "basis": p.basis,
+        "site": p.site, "entity": p.entity, "parent": p.parent, "country": p.country, "categories": p.categories,
+        "services": [{"host": x.host, "service": x.service, "purpose": x.purpose} for x in p.purposes],
+        "hosts": p.hosts, "kinds": p.kinds, "request_kinds": dict(sorted(p.request_kinds.items())),
+        "detections": dict(sorted(p.detections.items())), "sdks": p.sdks,
+        "sdk_calls": dict(sorted(p.sdk_calls.items())), "basis": p.basis,
         "party_name": p.party_name, "covered": p.covered, "state": p.state, "flows": p.flows,
         "uncovered_flows": p.uncovered_flows, "first_seen": iso(p.first_seen), "last_seen": iso(p.last_seen),
         "first_step": p.first_step, "verdicts": p.verdicts, "scripts": [_script(x) for x in p.scripts],

@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from tredjepart import __version__
+from tredjepart.report.cookies import Candidate, Cookie, ScriptWrite
+from tredjepart.report.owners import Purpose
+
+__all__ = ["Background", "BlindSpot", "Candidate", "Cookie", "FindingItem", "Purpose", "Report", "Script",
+           "ScriptWrite", "SessionReport", "Step", "Summary", "ThirdParty", "build_report", "summarize"]
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -25,54 +30,6 @@ class Step:
     ended: float | None  # the next step's start, else the session's end
     flows: int = 0
     new_third_parties: list[str] = field(default_factory=list)  # sites first seen in this step
-
-
-@dataclass(slots=True)
-class Candidate:
-    """A third-party script loaded before a script-written cookie was first sent: a possible writer."""
-
-    site: str
-    urls: list[str]
-    owner: str | None = None
-
-
-@dataclass(slots=True)
-class ScriptWrite:
-    """How a cookie that no Set-Cookie created came to be (detections of kind ``js_cookie``)."""
-
-    first_sent: float | None
-    candidates: list[Candidate]  # the third-party scripts loaded before it was first sent, by site, latest first
-    scripts_before: int  # how many third-party scripts had loaded before it
-    listed: int  # how many of them the evidence lists (the latest ones, at most 20)
-
-    @property
-    def more(self) -> int:
-        """Earlier scripts the evidence does not list."""
-        return max(0, self.scripts_before - self.listed)
-
-
-@dataclass(slots=True)
-class Cookie:
-    """One cookie name of one site in one direction, over the whole session."""
-
-    direction: str  # "set" | "sent"
-    name: str
-    site: str
-    hosts: list[str]
-    party: str
-    lifetime: int | None  # longest seen, seconds; None: a session cookie (set) or unknown (sent)
-    secure: bool
-    httponly: bool
-    samesite: str | None
-    partitioned: bool
-    count: int
-    value_length: int | None
-    written_by: ScriptWrite | None = None  # a sent cookie no Set-Cookie created: written by a script
-
-    @property
-    def origin(self) -> str | None:
-        """``set`` (a response's Set-Cookie), ``script`` (written by JavaScript), or None (sent, origin unknown)."""
-        return "set" if self.direction == "set" else "script" if self.written_by else None
 
 
 @dataclass(slots=True)
@@ -114,8 +71,10 @@ class ThirdParty:
     site: str
     hosts: list[str] = field(default_factory=list)
     entity: str | None = None
+    parent: str | None = None  # the owner's parent company, where the owners data has one
     country: str | None = None
-    categories: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)  # what the owner does (all its hosts; JSON only)
+    purposes: list[Purpose] = field(default_factory=list)  # what its hosts are for, where known (owners.purpose_of)
     request_kinds: dict[str, int] = field(default_factory=dict)
     detections: dict[str, int] = field(default_factory=dict)  # detector kind -> how many
     sdks: list[str] = field(default_factory=list)

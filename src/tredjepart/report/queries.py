@@ -11,16 +11,21 @@ it is named or asked for.
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from tredjepart.report.model import (SEVERITY_ORDER, Background, BlindSpot, Candidate, Cookie, FindingItem, Script,
-                                     ScriptWrite, SessionReport, Step, ThirdParty)
+from tredjepart.report.cookies import session_cookies
+from tredjepart.report.model import (SEVERITY_ORDER, Background, BlindSpot, FindingItem, Script, SessionReport, Step,
+                                     ThirdParty)
+from tredjepart.report.owners import default_entities, owner_of, purpose_of
+from tredjepart.report.rows import json_dict, json_list
+
+__all__ = ["Selection", "SelectionError", "check_database", "choose_sessions", "default_entities", "describe_session",
+           "finding_item", "printable", "select_sessions", "session_report", "with_solution_traffic"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +79,6 @@ def with_solution_traffic(db: Database) -> set[str]:
 
 def describe_session(db: Database, sid: str) -> str:
     """``5e55a0e1 ("name", started 2025-11-03 09:00 UTC)``: a session as a command names it on stderr."""
-    from datetime import UTC, datetime
-
     row = db.table("sessions").get(sid)
     when = datetime.fromtimestamp(row["started"], UTC).strftime("%Y-%m-%d %H:%M UTC") if row["started"] else "?"
     name = f'"{printable(row["name"])}"' if row["name"] else "unnamed"
@@ -107,62 +110,12 @@ def select_sessions(db: Database, selectors: Sequence[str] = ()) -> list[str]:
     return sorted(chosen, key=order.__getitem__)
 
 
-@functools.cache
-def _builtin_entities():
-    try:
-        from tredjepart.entities import load_entities
-
-        return load_entities()
-    except Exception as e:  # noqa: BLE001 - the owners layer is optional for a report
-        logger.warning("tredjepart: owners' countries and categories unavailable: %s", e)
-        return None
-
-
-def default_entities():
-    """The built-in owners data, or None when that layer is missing or broken."""
-    return _builtin_entities()
-
-
-def _owner(entities, name: str | None, hosts: list[str]) -> tuple[str | None, str | None, list[str]]:
-    """(owner, country, categories) from the flows' entity name, else looked up by host."""
-    if entities is None:
-        return name, None, []
-    try:
-        entity = entities.get(name) if name else None
-        for host in hosts:
-            if entity is not None:
-                break
-            entity = entities.lookup(host)
-    except Exception as e:  # noqa: BLE001
-        logger.warning("tredjepart: owner lookup failed: %s", e)
-        return name, None, []
-    if entity is None:
-        return name, None, []
-    return name or entity.name, entity.country, list(entity.categories)
-
-
-def _json_list(text: str | None) -> list:
-    try:
-        value = json.loads(text) if text else []
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
-
-
-def _json_dict(text: str | None) -> dict:
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def session_report(db: Database, sid: str, entities=None) -> SessionReport:
     s = db.table("sessions").get(sid)
     rep = SessionReport(
         id=s["id"], name=s["name"], solution=s["solution"], owner=s["owner"], device=s["device"],
         client=s["client"], source=s["source"], policy_file=s["policy_file"],
-        first_party=[str(x) for x in _json_list(s["first_party"])], started=s["started"], ended=s["ended"],
+        first_party=[str(x) for x in json_list(s["first_party"])], started=s["started"], ended=s["ended"],
         key_id=s["key_id"])
     steps = [Step(r["id"], r["label"], r["started"], None)
              for r in db.query("select id, label, started from steps where session_id = ? order by started, id",
@@ -173,7 +126,11 @@ def session_report(db: Database, sid: str, entities=None) -> SessionReport:
         steps[-1].ended = rep.ended
     rep.steps = steps
     _flows(db, rep, entities)
-    _cookies(db, rep, _script_writes(db, rep.id, entities))
+    rep.cookies = session_cookies(db, rep.id, entities)
+    parties = {p.site: p for p in rep.third_parties}
+    for c in rep.cookies:
+        if c.party == "third" and c.site in parties:
+            parties[c.site].cookies.append(c)
     _scripts(db, rep)
     _findings(db, rep)
     _detections(db, rep)
@@ -236,7 +193,9 @@ def _flows(db: Database, rep: SessionReport, entities) -> None:
             _add(p.sdks, f["sdk"])
             p.sdk_calls[f["sdk"]] = p.sdk_calls.get(f["sdk"], 0) + 1
     for p in parties.values():
-        p.entity, p.country, p.categories = _owner(entities, entity_names.get(p.site), p.hosts)
+        owner = owner_of(entities, entity_names.get(p.site), p.hosts)
+        p.entity, p.parent, p.country, p.categories = owner.name, owner.parent, owner.country, list(owner.categories)
+        p.purposes = [x for x in (purpose_of(h, owner.entity, entities) for h in p.hosts) if x is not None]
     rep.third_parties = list(parties.values())
     rep.background = sorted(background.values(), key=lambda b: (-b.flows, b.site))
     rep.flow_counts = counts
@@ -248,54 +207,6 @@ def _add(items: list, value) -> None:
         items.append(value)
 
 
-def _script_writes(db: Database, sid: str, entities) -> dict[tuple[str, str], ScriptWrite]:
-    """(site, cookie name) -> how a script wrote it, from the ``js_cookie`` detections' evidence."""
-    if not db.table("detections").exists():
-        return {}
-    out: dict[tuple[str, str], ScriptWrite] = {}
-    for r in db.query("select site, evidence, time from detections where session_id = ? and kind = 'js_cookie' "
-                      "order by time, id", [sid]):
-        evidence = _json_dict(r["evidence"])
-        name = evidence.get("cookie")
-        if not isinstance(name, str) or (r["site"] or "", name) in out:
-            continue
-        by_site: dict[str, Candidate] = {}
-        scripts = evidence.get("scripts_before")
-        scripts = [x for x in scripts if isinstance(x, dict)] if isinstance(scripts, list) else []
-        for item in reversed(scripts):  # the latest script first: the likeliest writer
-            site, url = item.get("site"), item.get("url")
-            if isinstance(site, str):
-                c = by_site.setdefault(site, Candidate(site, []))
-                if isinstance(url, str) and url not in c.urls:
-                    c.urls.append(url)
-        for c in by_site.values():
-            c.owner = _owner(entities, None, [c.site])[0] if entities is not None else None
-        count = evidence.get("scripts_before_count")
-        out[(r["site"] or "", name)] = ScriptWrite(
-            r["time"], list(by_site.values()),
-            count if type(count) is int and count >= len(scripts) else len(scripts), len(scripts))
-    return out
-
-
-def _cookies(db: Database, rep: SessionReport, writes: dict[tuple[str, str], ScriptWrite]) -> None:
-    rows = db.query(
-        "select direction, name, site, coalesce(party, '') party, group_concat(distinct host) hosts, "
-        "max(lifetime) lifetime, max(secure) secure, max(httponly) httponly, max(samesite) samesite, "
-        "max(partitioned) partitioned, count(*) n, max(value_length) value_length from cookies "
-        "where session_id = ? and coalesce(party, '') != 'background' "
-        "group by direction, site, name, party order by party = 'first', site, name, direction", [rep.id])
-    parties = {p.site: p for p in rep.third_parties}
-    for r in rows:
-        c = Cookie(r["direction"], r["name"], r["site"] or "", sorted((r["hosts"] or "").split(",")), r["party"],
-                   r["lifetime"], bool(r["secure"]), bool(r["httponly"]), r["samesite"], bool(r["partitioned"]),
-                   r["n"], r["value_length"])
-        if c.direction == "sent":
-            c.written_by = writes.get((c.site, c.name))
-        rep.cookies.append(c)
-        if c.party == "third" and c.site in parties:
-            parties[c.site].cookies.append(c)
-
-
 def _scripts(db: Database, rep: SessionReport) -> None:
     parties = {p.site: p for p in rep.third_parties}
     for r in db.query("select url, host, site, sha256, max(size) size, count(*) n from scripts "
@@ -305,11 +216,16 @@ def _scripts(db: Database, rep: SessionReport) -> None:
             parties[r["site"]].scripts.append(Script(r["url"], r["host"], r["sha256"], r["size"], r["n"]))
 
 
+def finding_item(r: dict) -> FindingItem:
+    """A ``findings`` row as the report's FindingItem."""
+    return FindingItem(r["id"], r["rule"], r["severity"], r["site"], r["host"], r["message"],
+                       [str(x) for x in json_list(r["evidence"])], r["count"] or 1, r["first_seen"],
+                       r["last_seen"], json_dict(r["details"]))
+
+
 def _findings(db: Database, rep: SessionReport) -> None:
     rows = db.query("select * from findings where session_id = ?", [rep.id])
-    items = [FindingItem(r["id"], r["rule"], r["severity"], r["site"], r["host"], r["message"],
-                         [str(x) for x in _json_list(r["evidence"])], r["count"] or 1, r["first_seen"],
-                         r["last_seen"], _json_dict(r["details"])) for r in rows]
+    items = [finding_item(r) for r in rows]
     items.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.rule, f.site or "", f.host or "", f.id))
     rep.findings = items
     parties = {p.site: p for p in rep.third_parties}

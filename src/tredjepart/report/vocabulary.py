@@ -1,0 +1,81 @@
+"""The report's closed vocabularies in Danish and English: bases, states, parties, severities, kinds, rules and
+categories, each ``code -> (da, en)``, and the plural forms of counted words. ``i18n.Catalog`` picks one
+language; an unknown code is shown as it is.
+"""
+
+from __future__ import annotations
+
+BASES = {
+    "technically_necessary": ("teknisk nødvendig", "technically necessary"),
+    "written_agreement": ("skriftlig aftale", "written agreement"),
+    "opt_out": ("fravalg i indstillinger", "opt-out in settings"),
+    None: ("intet erklæret grundlag", "no declared basis"),
+}
+
+STATES = {
+    "covered": ("dækket", "covered"),
+    "warning": ("dækket, med advarsler", "covered, with warnings"),
+    "uncovered": ("Ikke dækket af politikken", "Not covered by the policy"),
+    "background": ("enhedens baggrundstrafik", "the device's background traffic"),
+}
+
+PARTIES = {"first": ("førstepart", "first party"), "third": ("tredjepart", "third party"),
+           "background": ("baggrund", "background")}
+
+SEVERITIES = {"error": ("fejl", "error"), "warning": ("advarsel", "warning"), "info": ("info", "info")}
+
+KINDS = {
+    "document": ("side", "page"), "script": ("script", "script"), "stylesheet": ("stylesheet", "stylesheet"),
+    "image": ("billede", "image"), "xhr": ("dataforespørgsel (XHR/fetch)", "data request (XHR/fetch)"),
+    "beacon": ("beacon", "beacon"), "ping": ("ping", "ping"), "websocket": ("websocket", "websocket"),
+    "font": ("skrifttype", "font"), "media": ("medie", "media"), "other": ("andet", "other"),
+    "cookie_set": ("satte cookies", "set cookies"), "cookie_sent": ("fik cookies sendt", "was sent cookies"),
+    "js_cookie": ("cookie sat af script", "cookie set by script"), "pixel": ("sporingspixel", "tracking pixel"),
+    "sdk": ("app-SDK-kald", "app SDK call"),
+    "stale_cookie": ("cookie fra et tidligere besøg", "cookie from an earlier visit"),
+    "identifier_cookie": ("identifikator-cookie", "identifier cookie"),
+    "id_sync": ("ID-synkronisering", "ID syncing"), "fingerprinting": ("fingerprinting", "fingerprinting"),
+    "etag": ("ETag-sporing", "ETag tracking"), "bounce": ("bounce-sporing", "bounce tracking"),
+}
+
+RULES = {
+    "undeclared-third-party": ("Tredjepart uden erklæret grundlag", "Third party without a declared basis"),
+    "kind-not-allowed": ("Adfærd, som politikken ikke tillader", "Behaviour the policy does not allow"),
+    "agreement-expired": ("Den skriftlige aftale er udløbet", "The written agreement has expired"),
+    "opt-out-unverified": ("Fravalget er ikke efterprøvet inden for et år",
+                           "The opt-out was not verified within a year"),
+    "necessary-but-tracking": ("Teknisk nødvendig, men sporer", "Technically necessary, but tracks"),
+    "identifier-cookie": ("Identifikator-cookie", "Identifier cookie"),
+    "id-sync": ("ID-synkronisering", "ID syncing"),
+    "fingerprinting-script": ("Fingerprinting-script", "Fingerprinting script"),
+    "uninspectable-host": ("Vært, der ikke kunne inspiceres", "Host that could not be inspected"),
+    "etag-tracking": ("ETag-sporing", "ETag tracking"),
+    "bounce-tracking": ("Bounce-sporing", "Bounce tracking"),
+    "cname-cloaking": ("Tredjepart skjult bag et førstepartsnavn (CNAME)",
+                       "Third party hidden behind a first-party name (CNAME)"),
+    "third-country-transfer": ("Ejer med sæde uden for EU/EØS", "Owner seated outside the EU/EEA"),
+}
+
+# tredjepart.entities.CATEGORIES: what an owner or a service is for.
+CATEGORIES = {
+    "analytics": ("statistik og analyse", "analytics"), "advertising": ("annoncering", "advertising"),
+    "social": ("sociale medier", "social media"), "consent": ("samtykkehåndtering", "consent management"),
+    "login": ("login", "log-in"), "video": ("video", "video"), "maps": ("kort", "maps"),
+    "fonts-cdn": ("skrifttyper og CDN", "fonts and CDN"), "crash-reporting": ("fejlrapportering", "crash reporting"),
+    "push": ("push-beskeder", "push messages"), "customer-support": ("kundeservice", "customer support"),
+    "security": ("sikkerhed", "security"), "hosting": ("hosting", "hosting"), "other": ("andet", "other"),
+}
+
+PLURALS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {  # key -> ((da one, da many), (en one, en many))
+    "party": (("tredjepart", "tredjeparter"), ("third party", "third parties")),
+    "session": (("session", "sessioner"), ("session", "sessions")),
+    "error": (("fejl", "fejl"), ("error", "errors")),
+    "warning": (("advarsel", "advarsler"), ("warning", "warnings")),
+    "host": (("vært", "værter"), ("host", "hosts")),
+    "second": (("sekund", "sekunder"), ("second", "seconds")),
+    "minute": (("minut", "minutter"), ("minute", "minutes")),
+    "hour": (("time", "timer"), ("hour", "hours")),
+    "day": (("dag", "dage"), ("day", "days")),
+    "month": (("måned", "måneder"), ("month", "months")),
+    "year": (("år", "år"), ("year", "years")),
+}
