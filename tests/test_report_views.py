@@ -97,6 +97,7 @@ def test_parse_schema_doc():
 
 
 def test_datasette_metadata_command(tmp_path):
+    build_example(Database(tmp_path / "audit.sqlite"))
     r = CliRunner().invoke(main, ["datasette-metadata", str(tmp_path / "audit.sqlite")])
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)

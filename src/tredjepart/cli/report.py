@@ -177,12 +177,17 @@ def export(db, table, fmt, session, out) -> None:
 def datasette_metadata(db, from_doc, out) -> None:
     """Datasette metadata (descriptions of every table, column and view) for DB, as JSON.
 
-    Datasette names a database by its file name without extension; give DB so the metadata uses that name.
+    Datasette names a database by its file name without extension; give DB so the metadata uses that name. DB
+    must be a tredjepart database.
+
+    Exit codes: 0 written, 2 bad input (DB missing or not a tredjepart database).
 
     Example: tredjepart datasette-metadata audit.sqlite -o metadata.json && datasette audit.sqlite -m metadata.json
     """
     from tredjepart.report.metadata import PLACEHOLDER, build_metadata, load_metadata, parse_schema_doc
 
+    if db:
+        _open(db).close()  # a missing file, or one that is not a tredjepart database, is bad input
     name = Path(db).stem if db else PLACEHOLDER
     if from_doc:
         data = build_metadata(parse_schema_doc(Path(from_doc).read_text(encoding="utf-8")), name)

@@ -3,6 +3,10 @@
 ``meta`` is never exported: it holds the hashing key, which is as confidential as the audit. CSV cells that a
 spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return; a cookie
 name from traffic can be ``=HYPERLINK(...)``) get a leading apostrophe, the usual CSV-injection guard.
+
+Times are stored as seconds since the epoch, which no spreadsheet reads as a time: every time column (``started``,
+``ended``, ``first_seen``, ``last_seen``, ``time``) is followed by its UTC text twin ``<column>_utc``
+(``2025-11-03 09:00:02``, SQLite's ``datetime(..., 'unixepoch')``), unless the view already has one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from sqlite_utils import Database
 
 FORMATS = ("csv", "json")
 NOT_EXPORTED = ("meta",)
+TIME_COLUMNS = ("started", "ended", "first_seen", "last_seen", "time")  # REAL seconds since the epoch (schema.md)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,6 +35,23 @@ def _cell(value: object) -> object:
     return value
 
 
+def with_utc_twins(columns: list[str]) -> tuple[list[str], str]:
+    """The exported column names and the SELECT list: each time column followed by its ``_utc`` text twin."""
+    names, select = [], []
+    for c in columns:
+        names.append(c)
+        select.append(_quote(c))
+        if c in TIME_COLUMNS and f"{c}_utc" not in columns:
+            names.append(f"{c}_utc")
+            select.append(f"datetime({_quote(c)}, 'unixepoch') AS {_quote(c + '_utc')}")
+    return names, ", ".join(select)
+
+
+def _quote(name: str) -> str:
+    """An SQL identifier (names come from the database, which may come from anywhere)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def export_table(db: Database, table: str, fmt: str, out: TextIO, session: str | None = None) -> int:
     """Write ``table`` (all rows, or one session's) to ``out``; returns the number of rows.
 
@@ -42,10 +64,11 @@ def export_table(db: Database, table: str, fmt: str, out: TextIO, session: str |
         raise ValueError(f"cannot export table {table!r}{hint}; valid tables: {', '.join(valid)}")
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (choose one of: {', '.join(FORMATS)})")
-    columns = [c.name for c in (db.table(table) if table in db.table_names() else db.view(table)).columns]
-    sql, args = f'select * from "{table}"', []
+    stored = [c.name for c in (db.table(table) if table in db.table_names() else db.view(table)).columns]
+    columns, select = with_utc_twins(stored)
+    sql, args = f"select {select} from {_quote(table)}", []
     if session is not None:
-        if "session_id" not in columns:
+        if "session_id" not in stored:
             raise ValueError(f"table {table!r} has no session_id column; export it without --session")
         sql, args = sql + " where session_id = ?", [session]
     if table in db.table_names():

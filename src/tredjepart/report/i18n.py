@@ -40,7 +40,7 @@ _T: dict[str, tuple[str, str]] = {
     "flows": ("Forespørgsler", "Requests"),
     "flow_counts": ("{total} i alt: {first} egne, {third} til tredjeparter, {background} baggrund",
                     "{total} in all: {first} own, {third} to third parties, {background} background"),
-    "key_id": ("Hashnøgle", "Hashing key"),
+    "key_id": ("Hashnøglens id", "Hashing key id"),
     "steps": ("Testerens trin", "The tester's steps"),
     "no_steps": ("Testeren markerede ingen trin.", "The tester marked no steps."),
     "step": ("Trin", "Step"),

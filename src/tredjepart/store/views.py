@@ -28,7 +28,8 @@ VIEWS: dict[str, tuple[str, str]] = {
        max(f.basis) AS basis,
        min(f.started) AS first_seen,
        datetime(min(f.started), 'unixepoch') AS first_seen_utc,
-       max(f.started) AS last_seen
+       max(f.started) AS last_seen,
+       datetime(max(f.started), 'unixepoch') AS last_seen_utc
 FROM flows f JOIN sessions s ON s.id = f.session_id
 WHERE f.party = 'third'
 GROUP BY f.session_id, f.site""",
