@@ -3,6 +3,10 @@ the real-data input of the report tests. Files mitmproxy cannot read exit 2 and 
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -24,6 +28,14 @@ def analyze_all(db: Path) -> Path:
     result = CliRunner().invoke(main, ["analyze", *map(str, files), "--db", str(db)])
     assert result.exit_code in (0, 2), result.output  # 2: some file could not be read (to its end)
     return db
+
+
+@functools.cache
+def analyzed_once() -> Path:
+    """``analyze_all`` into a temporary database shared by the tests of one run (read it, never write it)."""
+    folder = Path(tempfile.mkdtemp(prefix="tredjepart-shared-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return analyze_all(folder / "all.sqlite")
 
 
 def analyze(db: Path, *parts: str) -> Path:

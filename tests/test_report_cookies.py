@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlite_utils import Database
 
 from report_walks import record_two_walks
-from shared_captures import analyze, analyze_all
+from shared_captures import analyze, analyzed_once
 from tredjepart.cli import main
 from tredjepart.report.json_report import FORMAT_VERSION, load_schema
 
@@ -28,8 +28,8 @@ def nytimes(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    return analyze_all(tmp_path_factory.mktemp("shared") / "all.sqlite")
+def shared():
+    return analyzed_once()
 
 
 def report(db, *args: str) -> str:

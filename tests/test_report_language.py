@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from report_walks import record_every_rule, record_two_walks
-from shared_captures import analyze_all
+from shared_captures import analyzed_once
 from tredjepart.cli import main
 from tredjepart.report.findingtext import RENDER, finding_text
 from tredjepart.report.i18n import Catalog
@@ -40,8 +40,8 @@ def every_rule(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    return analyze_all(tmp_path_factory.mktemp("shared") / "all.sqlite")
+def shared():
+    return analyzed_once()
 
 
 def _findings(db_path) -> list[tuple[FindingItem, str | None]]:
