@@ -117,13 +117,14 @@ FINGERPRINT_JS = b"""
 
 
 def record_every_rule(tmp_path: Path) -> Path:
-    """One session recorded by the Recorder (the code path of the proxy and of `analyze`) in which every rule of
-    policy/judge.py and detect/ fires at least once, CNAME cloaking and a pinned host included."""
+    """One session recorded by the in-thread recorder (the code path of `analyze` and of the proxy without its
+    worker process) in which every rule of tredjepart.rules fires at least once, CNAME cloaking and a pinned host
+    included."""
     from conftest import make_flow
-    from tredjepart.cname import CnameResolver
-    from tredjepart.entities import load_entities
-    from tredjepart.pipeline import Recorder
     from tredjepart.policy import load_policies
+    from tredjepart.record.api import open_recorder
+    from tredjepart.record.dns import CnameResolver
+    from tredjepart.record.wire import Settings
 
     tmp_path.mkdir(parents=True, exist_ok=True)
     policy = tmp_path / "rules.yaml"
@@ -131,7 +132,7 @@ def record_every_rule(tmp_path: Path) -> Path:
     resolver = CnameResolver(lambda host: "portal.sc.omtrdc.net." if host == "metrics.example-portal.dk" else None)
     resolver.wait("metrics.example-portal.dk", 5)
     db = tmp_path / "rules.sqlite"
-    rec = Recorder.open(db, policies=load_policies(str(policy)), entities=load_entities(), cnames=resolver)
+    rec = open_recorder(Settings(str(db), load_policies(str(policy)), cnames=True), cnames=resolver)
     t = [1_762_160_400.0]
 
     def get(url, dest=None, *, status=200, req=None, resp=None, body=b"", ctype="text/html"):

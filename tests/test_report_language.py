@@ -27,11 +27,9 @@ KEPT_NAMES = ("EU-US Data Privacy Framework", "If-None-Match", "single sign-on",
 
 
 def _all_rules() -> set[str]:
-    from tredjepart import cname, transfers
-    from tredjepart.detect.model import RULES as DETECT_RULES
-    from tredjepart.policy.judge import RULES as POLICY_RULES
+    from tredjepart.rules import RULES
 
-    return set(POLICY_RULES) | set(DETECT_RULES) | {cname.RULE, transfers.RULE}
+    return set(RULES)
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +173,17 @@ def test_hostile_details_never_break_a_report(rule, details, first_seen, lang):
     f = FindingItem("x", rule, "warning", "a.dk", None, "Recorded.", [], 1, first_seen, None, details)
     text = finding_text(f, Catalog(lang), "Portal")
     assert isinstance(text, str) and text
+
+
+def test_every_reason_the_recorder_gives_has_words():
+    from tredjepart.detect.blindspots import REASONS as RECORDED
+    from tredjepart.observe.background import background_reason
+    from tredjepart.report.findingwords import REASONS
+    from tredjepart.report.reasons import background_reason as said
+
+    assert set(RECORDED) <= set(REASONS)
+    for key, english in RECORDED.items():
+        assert REASONS[key][1] == english  # the English words are the recorder's, the Danish say the same
+    for recorded in (background_reason("detectportal.firefox.com", "/", sec_fetch_site=None, sec_fetch_mode=None),
+                     background_reason("x.example", "/", sec_fetch_site="none", sec_fetch_mode="cors")):
+        assert recorded and said(recorded, DA) != recorded and said(recorded, EN) == recorded

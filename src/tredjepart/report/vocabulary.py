@@ -5,6 +5,8 @@ language; an unknown code is shown as it is.
 
 from __future__ import annotations
 
+from tredjepart.rules import RULES as ALL_RULES
+
 BASES = {
     "technically_necessary": ("teknisk nødvendig", "technically necessary"),
     "written_agreement": ("skriftlig aftale", "written agreement"),
@@ -38,23 +40,7 @@ KINDS = {
     "etag": ("ETag-sporing", "ETag tracking"), "bounce": ("bounce-sporing", "bounce tracking"),
 }
 
-RULES = {
-    "undeclared-third-party": ("Tredjepart uden erklæret grundlag", "Third party without a declared basis"),
-    "kind-not-allowed": ("Adfærd, som politikken ikke tillader", "Behaviour the policy does not allow"),
-    "agreement-expired": ("Den skriftlige aftale er udløbet", "The written agreement has expired"),
-    "opt-out-unverified": ("Fravalget er ikke efterprøvet inden for et år",
-                           "The opt-out was not verified within a year"),
-    "necessary-but-tracking": ("Teknisk nødvendig, men sporer", "Technically necessary, but tracks"),
-    "identifier-cookie": ("Identifikator-cookie", "Identifier cookie"),
-    "id-sync": ("ID-synkronisering", "ID syncing"),
-    "fingerprinting-script": ("Fingerprinting-script", "Fingerprinting script"),
-    "uninspectable-host": ("Vært, der ikke kunne inspiceres", "Host that could not be inspected"),
-    "etag-tracking": ("ETag-sporing", "ETag tracking"),
-    "bounce-tracking": ("Bounce-sporing", "Bounce tracking"),
-    "cname-cloaking": ("Tredjepart skjult bag et førstepartsnavn (CNAME)",
-                       "Third party hidden behind a first-party name (CNAME)"),
-    "third-country-transfer": ("Ejer med sæde uden for EU/EØS", "Owner seated outside the EU/EEA"),
-}
+RULES = {r.id: (r.title_da, r.title_en) for r in ALL_RULES.values()}  # the titles live with the rules
 
 # tredjepart.entities.CATEGORIES: what an owner or a service is for.
 CATEGORIES = {
