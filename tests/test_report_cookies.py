@@ -9,11 +9,15 @@ import re
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from report_walks import record_two_walks
 from shared_captures import analyze, analyzed_once
 from tredjepart.cli import main
+from tredjepart.report.cookies import script_writes, session_cookies
+from tredjepart.report.example import SESSION_ID, build_example
 from tredjepart.report.json_report import FORMAT_VERSION, load_schema
 
 
@@ -102,3 +106,28 @@ def test_every_script_written_cookie_of_the_shared_captures_is_in_the_reports(sh
     rows = sum(len([x for x in _section(part, "Cookies skrevet af scripts").splitlines() if x.startswith("| `")])
                for part in md.split("\n## Session ")[1:])
     assert rows == len(expected)
+
+
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=12),
+                       lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                                     max_size=4), max_leaves=15)
+EVIDENCE = st.fixed_dictionaries({}, optional={
+    "cookie": st.text(max_size=10) | JSONISH, "scripts_before_count": JSONISH,
+    "scripts_before": st.lists(st.fixed_dictionaries({}, optional={"site": st.text(max_size=10) | JSONISH,
+                                                                    "url": st.text(max_size=20) | JSONISH}) | JSONISH,
+                               max_size=5) | JSONISH})
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(evidence=EVIDENCE | JSONISH, raw=st.none() | st.text(max_size=30))
+def test_hostile_evidence_never_breaks_the_cookie_rows(evidence, raw):
+    db = Database(memory=True)
+    build_example(db)
+    text = raw if raw is not None else json.dumps(evidence)
+    db.execute("update detections set evidence = ? where kind = 'js_cookie'", [text])
+    writes = script_writes(db, SESSION_ID, None)
+    for w in writes.values():
+        assert w.more >= 0 and all(isinstance(c.site, str) and all(isinstance(u, str) for u in c.urls)
+                                   for c in w.candidates)
+    cookies = session_cookies(db, SESSION_ID, None)
+    assert {c.name for c in cookies} >= {"portal_session", "_sd_uid"}

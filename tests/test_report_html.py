@@ -45,6 +45,11 @@ def hostile_db() -> Database:
     db.execute("update findings set site = ?, host = ?, message = ?, evidence = ?, details = ? "
                "where site = 'sporing-demo.com'", [h["site"], h["host"], h["message"], '["<b>x</b>"]', details])
     db.execute("update flows set background_reason = ? where party = 'background'", [PWN])
+    # a cookie written by a script, its name and its possible writers from traffic
+    db.execute("update cookies set name = ? where name = '_sd_uid'", [h["cookie"] + "|x"])
+    evidence = json.dumps({"cookie": h["cookie"] + "|x", "scripts_before_count": 3, "scripts_before": [
+        {"site": h["site"], "url": h["url"]}, {"site": PWN, "url": h["message"]}, {"site": 7, "url": None}, "junk"]})
+    db.execute("update detections set evidence = ? where kind = 'js_cookie'", [evidence])
     if db.table("blind_spots").exists():
         db.execute("update blind_spots set host = ?, error = ?", [h["host"], PWN])
     db.conn.commit()
