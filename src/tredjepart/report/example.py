@@ -2,10 +2,10 @@
 
 One walkthrough of Eksempelportalen (example-portal.dk, the fictional solution of policies/example-portal.yaml)
 in Firefox: a Cookiebot-like consent platform (cookieconsent-demo.dk), Siteimprove-like analytics
-(stats-demo.dk, under a written agreement; its script writes the cookie ``_sd_uid`` on the portal's own domain), a
-YouTube-like video embed (video-demo.dk, opt-out, but it sets a
-cookie its entry does not allow), MitID log-in, and an undeclared tracker (sporing-demo.com) that fires before
-consent and after the citizen rejected it. Rows are written straight into the real schema.
+(stats-demo.dk, under a written agreement; its script writes the cookie ``_sd_uid`` on the portal's own domain),
+a YouTube-like video embed (video-demo.dk, opt-out, but it sets a cookie its entry does not allow), MitID log-in,
+and an undeclared tracker (sporing-demo.com) that fires before consent and after the citizen rejected it. Rows
+are written straight into the real schema; the data is in ``example_data``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from tredjepart.store.schema import migrate
 
 __all__ = ["END", "SESSION_ID", "T0", "build_example", "example_owners"]
 
+
 def example_owners() -> Entities:
-    """The fictional owners above as owners data (``tredjepart.entities.Entities``), with parents and services."""
+    """The example's fictional owners as owners data (``tredjepart.entities.Entities``), with parents and
+    services."""
     owners = {p[2]: Entity(p[2], PARENTS.get(p[2]), p[3], p[4], origin="example") for p in PARTIES.values()}
     sdks = [Sdk(name, owners[owner], hosts) for owner, (name, hosts) in SERVICES.items()]
     return Entities([Layer.build("example", [(site, owners[p[2]]) for site, p in PARTIES.items()], sdks)])
