@@ -106,3 +106,13 @@ def test_choose_sessions():
     empty = Database(memory=True)
     migrate(empty)
     assert choose_sessions(empty).last is None
+
+
+def test_diff_compares_the_walks(walks, tmp_path):
+    r = run("diff", str(walks), str(walks))
+    assert r.exit_code == 0 and r.stdout.endswith("No changes.\n")
+    first = choose_sessions(Database(walks), all_sessions=True).ids[0]  # the browser before "start"
+    r = run("diff", f"{walks}:{first}", str(walks), "--format", "json")
+    assert r.exit_code == 1  # from nothing to the walks: new third parties
+    assert {c["subject"] for c in json.loads(r.stdout)["changes"] if c["kind"] == "third_party_new"} >= {
+        "googletagmanager.com", "sporing-demo.com"}

@@ -87,9 +87,10 @@ def report(db, sessions, all_sessions, fmt, lang, out) -> None:
 def diff(old, new, fmt) -> None:
     """What changed between two audits of the same solution: OLD and NEW are each DB or DB:SESSION.
 
-    DB alone takes every session in the file; DB:SESSION one session, by id, unique id prefix or name (the part
-    after the last colon). Shows new and vanished third parties, new cookies, changed lifetimes, third-party
-    scripts whose SHA-256 changed, coverage lost or gained, and findings that appeared or were fixed.
+    DB alone takes every session in the file with solution traffic; DB:SESSION one session, by id, unique id
+    prefix or name (the part after the last colon). Shows new and vanished third parties, new cookies, changed
+    lifetimes, third-party scripts whose SHA-256 changed, coverage lost or gained, and findings that appeared or
+    were fixed.
 
     Exit codes: 0 nothing got worse, 1 something did (a new third party, cookie or error finding, a longer
     lifetime, a changed third-party script, a site no longer covered), 2 bad input.
