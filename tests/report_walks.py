@@ -118,8 +118,10 @@ FINGERPRINT_JS = b"""
 
 def record_every_rule(tmp_path: Path) -> Path:
     """One session recorded by the in-thread recorder (the code path of `analyze` and of the proxy without its
-    worker process) in which every rule of tredjepart.rules fires at least once, CNAME cloaking and a pinned host
-    included."""
+    worker process) in which every rule of tredjepart.rules fires at least once, CNAME cloaking, a pinned host and
+    a raw TCP connection included."""
+    from mitmproxy.test import tflow
+
     from conftest import make_flow
     from tredjepart.policy import load_policies
     from tredjepart.record.api import open_recorder
@@ -164,6 +166,9 @@ def record_every_rule(tmp_path: Path) -> Path:
             resp=[("Location", PORTAL + "landing"), ("Set-Cookie", "b4=Xk29fLq0ZpA7mB3c; Max-Age=31536000")])
         get("https://metrics.example-portal.dk/b/ss/x", "image", ctype="image/gif", body=GIF_1X1)
         rec.record_tls_failure("api.pinned-app.com", "192.0.2.10", PINNED, t[0] + 1)
+        tcp = tflow.ttcpflow()  # an app's raw TCP connection: recorded as sizes, a blind spot
+        tcp.metadata["tredjepart_target"] = ("mqtt.tracker-five.com", 1883)
+        rec.record_stream(tcp)
         rec.end_session(when=t[0] + 2)
     finally:
         rec.close()

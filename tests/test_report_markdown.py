@@ -33,7 +33,7 @@ def test_outline_follows_the_guidance():
         < titles.index("Blinde vinkler")
     assert "#### sporing-demo.com: Ikke dækket af politikken" in md
     assert "**Ikke i orden: 2 tredjeparter er ikke dækket af politikken" in md
-    assert "| `sporing-demo.com` | Sporing Demo Ltd. | – | GB | intet erklæret grundlag |" in md
+    assert "| `sporing-demo.com` | Sporing Demo Ltd. | annoncering | GB | intet erklæret grundlag |" in md
     assert "2 år" in md and "sessionscookie" in md  # lifetimes in words
     assert "skriftlig aftale" in md and "fravalg i indstillinger" in md and "teknisk nødvendig" in md
 

@@ -116,3 +116,30 @@ def test_diff_compares_the_walks(walks, tmp_path):
     assert r.exit_code == 1  # from nothing to the walks: new third parties
     assert {c["subject"] for c in json.loads(r.stdout)["changes"] if c["kind"] == "third_party_new"} >= {
         "googletagmanager.com", "sporing-demo.com"}
+
+
+def test_the_ca_page_opened_first_is_the_tools_own_and_left_out(tmp_path):
+    """The README sends the tester to http://mitm.it first: that session saw no solution, and is left out."""
+    from conftest import AddonHarness
+    from report_walks import POLICY, Walker
+
+    h = AddonHarness(tmp_path, tredjepart_policy=str(POLICY))
+    w = Walker(h)
+    try:
+        w.get("http://mitm.it/", "document")
+        w.get("http://mitm.it/cert/pem", "document", ctype="application/x-x509-ca-cert")
+        h.addon.session_start("walk")
+        w.walk_one()
+        h.addon.session_end()
+    finally:
+        h.close()
+    data = json.loads(run("report", str(h.db_path), "-f", "json").stdout)
+    assert [s["name"] for s in data["sessions"]] == ["walk"] and data["summary"]["sessions_left_out"] == 1
+    everything = json.loads(run("report", str(h.db_path), "-f", "json", "--all-sessions").stdout)
+    ca = everything["sessions"][0]["flows"]
+    assert (ca["total"], ca["tool"], ca["first_party"], ca["third_party"]) == (2, 2, 0, 0)
+    md = run("report", str(h.db_path), "--all-sessions").stdout
+    assert "2 i alt: 0 egne, 0 til tredjeparter, 0 baggrund, 2 til revisionsværktøjet selv" in md
+    assert "mitm.it" not in md.split("## Session 2: walk")[0].split("### Tredjeparter")[1]
+    draft = run("policy", "draft", str(h.db_path))
+    assert yaml.safe_load(draft.stdout)["first_party"] == ["example-portal.dk"] and '("walk"' in draft.stderr

@@ -48,6 +48,11 @@ def classify_tls_error(error: str | None) -> str | None:
     return "handshake-failed"
 
 
+def reason_of(error: str | None) -> str | None:
+    """The REASONS key of a blind spot's recorded error: a raw stream's note, else a TLS failure's class."""
+    return "raw-stream" if error and error.startswith("raw ") else classify_tls_error(error)
+
+
 def blind_spot(session_id: str | None, host: str | None, client: str | None, error: str | None,
                when: float) -> tuple[BlindSpot, Finding] | None:
     """The blind spot and its finding for one failed client handshake, or None (see classify_tls_error).
@@ -55,7 +60,7 @@ def blind_spot(session_id: str | None, host: str | None, client: str | None, err
     ``host`` is the SNI the device asked for (or the server address when it sent none), ``client`` the device's
     address, ``error`` mitmproxy's error text, ``when`` the time of the failure.
     """
-    reason = "raw-stream" if error and error.startswith("raw ") else classify_tls_error(error)
+    reason = reason_of(error)
     if reason is None:
         return None
     host = normalize_host(host or "") or "unknown"

@@ -94,14 +94,15 @@ def script_writes(db: Database, sid: str, entities) -> dict[tuple[str, str], Scr
 
 
 def session_cookies(db: Database, sid: str, entities=None) -> list[Cookie]:
-    """Every cookie name of the session per site, direction and party (background left out); first-party last."""
+    """Every cookie name of the session per site, direction and party (the device's background and the audit
+    tool's own hosts left out); first-party last."""
     writes = script_writes(db, sid, entities)
     out = []
     rows = db.query(
         "select direction, name, site, coalesce(party, '') party, group_concat(distinct host) hosts, "
         "max(lifetime) lifetime, max(secure) secure, max(httponly) httponly, max(samesite) samesite, "
         "max(partitioned) partitioned, count(*) n, max(value_length) value_length from cookies "
-        "where session_id = ? and coalesce(party, '') != 'background' "
+        "where session_id = ? and coalesce(party, '') not in ('background', 'tool') "
         "group by direction, site, name, party order by party = 'first', site, name, direction", [sid])
     for r in rows:
         c = Cookie(r["direction"], r["name"], r["site"] or "", sorted((r["hosts"] or "").split(",")), r["party"],

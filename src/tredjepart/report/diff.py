@@ -95,7 +95,8 @@ def _fill(db: Database, side: Side) -> None:
         side.sites[r["site"]] = bool(r["covered"])
     for r in db.query(f"select site, name, max(party) party, max(case when direction = 'set' then 1 end) was_set, "
                       f"max(case when direction = 'set' then lifetime end) lifetime from cookies "
-                      f"where coalesce(party, '') != 'background' and session_id in ({marks}) group by site, name",
+                      f"where coalesce(party, '') not in ('background', 'tool') and session_id in ({marks}) "
+                      f"group by site, name",
                       args):
         key = (r["site"] or "", r["name"])
         side.cookies[key] = r["party"] or ""

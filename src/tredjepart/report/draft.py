@@ -66,7 +66,8 @@ def read_session(db, sid: str, entities=None) -> SessionDraft:
         first_party = []
     if not first_party:
         row = next(iter(db.query("select site from flows where session_id = ? and top_level = 1 and site is not null"
-                                 " and party != 'background' order by started, id limit 1", [sid])), None)
+                                 " and coalesce(party, 'first') not in ('background', 'tool')"
+                                 " order by started, id limit 1", [sid])), None)
         first_party = [row["site"]] if row else []
     by_site: dict[str, list[dict]] = {}
     for r in db.query("select site, host, kind, entity, party_name, basis, count(*) n from flows where session_id = ?"

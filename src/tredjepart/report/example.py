@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from tredjepart.entities import Entities, Entity, Layer, Sdk
+from tredjepart.entities import Entities, Entity, Layer, Service
 from tredjepart.hashing import entropy, key_id, keyed_hash
 from tredjepart.report.example_data import (COOKIES, DETAILS, END, FINDINGS, FLOWS, PARENTS, PARTIES, SCRIPTS,
                                             SERVICES, SESSION_ID, STEPS, T0, UA)
@@ -28,11 +28,11 @@ __all__ = ["END", "SESSION_ID", "T0", "build_example", "example_owners"]
 
 
 def example_owners() -> Entities:
-    """The example's fictional owners as owners data (``tredjepart.entities.Entities``), with parents and
-    services."""
+    """The example's fictional owners as owners data (``tredjepart.entities.Entities``): parents, and per site the
+    service with its purpose."""
     owners = {p[2]: Entity(p[2], PARENTS.get(p[2]), p[3], p[4], origin="example") for p in PARTIES.values()}
-    sdks = [Sdk(name, owners[owner], hosts) for owner, (name, hosts) in SERVICES.items()]
-    return Entities([Layer.build("example", [(site, owners[p[2]]) for site, p in PARTIES.items()], sdks)])
+    services = [(site, Service(owners[p[2]], *SERVICES.get(site, (None, None)))) for site, p in PARTIES.items()]
+    return Entities([Layer.build("example", services)])
 
 
 def _id(*parts: str) -> str:

@@ -95,7 +95,8 @@ DETAILS = {
 }
 
 
-# Fictional services of the owners above (what a host is for), with the hosts they answer on.
-SERVICES = {"Stats Demo A/S": ("Stats Demo Analytics", ("stats-demo.dk",)),
-            "Video Demo Inc.": ("Video Demo Player", ("video-demo.dk",))}
+# site -> (purpose, service name) of the owners above: what the site's hosts are for (entities.PURPOSES).
+SERVICES = {"cookieconsent-demo.dk": ("consent", None), "stats-demo.dk": ("analytics", "Stats Demo Analytics"),
+            "video-demo.dk": ("video", "Video Demo Player"), "mitid.dk": ("login", "MitID"),
+            "nemlog-in.dk": ("login", "NemLog-in"), "sporing-demo.com": ("advertising", None)}
 PARENTS = {"Video Demo Inc.": "Demo Media Group Inc."}

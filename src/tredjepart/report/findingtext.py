@@ -13,6 +13,7 @@ the renderer, like every other value from traffic.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 from tredjepart.report.findingwords import REASONS, SHAPES, TEXTS, WHERE
@@ -151,6 +152,11 @@ def _fingerprinting(x: Facts, t: Catalog, _: str | None) -> str:
 
 def _uninspectable(x: Facts, t: Catalog, _: str | None) -> str:
     reason = x.text("reason")
+    if reason == "raw-stream":  # detect.blindspots: error "raw TCP connection"
+        error = x.text("error") or ""
+        m = re.fullmatch(r"raw (\w+) connection", error)
+        protocol = _say(t, "connection", kind=m.group(1)) if m else error.removeprefix("raw ") or "?"
+        return _say(t, "uninspectable_raw", host=x.host, protocol=protocol)
     return _say(t, "uninspectable", host=x.host, reason=t.words(REASONS.get(reason, REASONS["handshake-failed"])))
 
 

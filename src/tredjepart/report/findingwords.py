@@ -72,6 +72,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The device would not talk to {host} through the proxy: {reason}. Its traffic to {host} could not be "
         "inspected, so whatever it sent there (cookies, identifiers, analytics) is a blind spot of this audit. "
         "Check the app's certificate pinning, or test {host} another way."),
+    "uninspectable_raw": (
+        "Enheden talte med {host} i en anden protokol end HTTP ({protocol}): tredjepart registrerer hvornår, hvor "
+        "mange beskeder og hvor mange bytes, men kan ikke læse, hvad der blev sendt, så indholdet er en blind vinkel "
+        "i denne gennemgang. Undersøg på en anden måde, hvad appen sender dertil.",
+        "The device talked to {host} in another protocol than HTTP ({protocol}): tredjepart records when, how many "
+        "messages and how many bytes, but cannot read what was sent, so its content is a blind spot of this audit. "
+        "Check what the app sends there another way."),
+    "connection": ("{kind}-forbindelse", "{kind} connection"),
     "etag": (
         "{host} (tredjeparten {site}) gav browseren et ETag, der ligner en identifikator{tag}, og fik det tilbage "
         "i If-None-Match: browserens cache virker som en cookie for den (ETag-sporing), også hvor cookies er "
@@ -117,6 +125,11 @@ REASONS: dict[str, tuple[str, str]] = {
                     "the device and the proxy could not agree on a TLS version"),
     "not-tls": ("enheden talte ikke TLS, som proxyen kunne læse", "the device did not speak TLS the proxy could read"),
     "handshake-failed": ("TLS-håndtrykket mislykkedes", "the TLS handshake failed"),
+    "raw-stream": (
+        "enheden talte en anden protokol end HTTP med den (rå TCP eller UDP), hvis indhold tredjepart kun "
+        "registrerer som størrelser",
+        "the device spoke another protocol than HTTP to it (raw TCP or UDP), whose content tredjepart records only "
+        "as sizes"),
 }
 
 # shapes.value_shape and shapes.tag_format: what a value looks like.

@@ -7,9 +7,11 @@ arguments and escaped by the renderer (Jinja's autoescape, or the Markdown filte
 from __future__ import annotations
 
 from tredjepart.report.formatting import Formatting
-from tredjepart.report.vocabulary import BASES, CATEGORIES, KINDS, PARTIES, PLURALS, RULES, SEVERITIES, STATES
+from tredjepart.report.vocabulary import (BASES, CATEGORIES, KINDS, PARTIES, PLURALS, PURPOSES, RULES, SEVERITIES,
+                                          STATES)
 
-__all__ = ["BASES", "CATEGORIES", "KINDS", "LANGS", "PARTIES", "PLURALS", "RULES", "SEVERITIES", "STATES", "Catalog"]
+__all__ = ["BASES", "CATEGORIES", "KINDS", "LANGS", "PARTIES", "PLURALS", "PURPOSES", "RULES", "SEVERITIES",
+           "STATES", "Catalog"]
 
 LANGS = ("da", "en")
 
@@ -40,6 +42,8 @@ _T: dict[str, tuple[str, str]] = {
     "flows": ("Forespørgsler", "Requests"),
     "flow_counts": ("{total} i alt: {first} egne, {third} til tredjeparter, {background} baggrund",
                     "{total} in all: {first} own, {third} to third parties, {background} background"),
+    "flow_counts_tool": (", {tool} til revisionsværktøjet selv (mitmproxys CA-side, kontrolsiden)",
+                         ", {tool} to the audit tool itself (mitmproxy's CA page, the control page)"),
     "key_id": ("Hashnøglens id", "Hashing key id"),
     "steps": ("Testerens trin", "The tester's steps"),
     "no_steps": ("Testeren markerede ingen trin.", "The tester marked no steps."),
@@ -115,8 +119,8 @@ _T: dict[str, tuple[str, str]] = {
     "blind_none": ("Ingen værter afviste inspektion.", "No host refused inspection."),
     "blind_unknown": ("Databasen har ingen oplysninger om blinde vinkler (en ældre version optog den).",
                       "The database has no record of blind spots (an older version recorded it)."),
-    "blind_intro": ("Trafik, som proxyen ikke kunne se ind i (klienten afviste certifikatet):",
-                    "Traffic the proxy could not look into (the client refused the certificate):"),
+    "blind_intro": ("Trafik, som proxyen ikke kunne se ind i (klienten afviste certifikatet, eller talte ikke HTTP):",
+                    "Traffic the proxy could not look into (the client refused the certificate, or spoke no HTTP):"),
     "no_detections": ("Databasen har ingen detektorresultater (pixels, beacons, SDK-hændelser); kun "
                       "forespørgsler, cookies og scripts er vurderet.",
                       "The database has no detector results (pixels, beacons, SDK events); only requests, "
@@ -207,7 +211,7 @@ class Catalog(Formatting):
         """What hosts are for (owners.Purpose list): "Google Fonts (skrifttyper og CDN)", each said once."""
         said = []
         for p in purposes:
-            purpose = self._pick(CATEGORIES, p.purpose) if p.purpose else None
+            purpose = self._pick(PURPOSES if p.purpose in PURPOSES else CATEGORIES, p.purpose) if p.purpose else None
             said.append(f"{p.service} ({purpose})" if p.service and purpose else p.service or purpose)
         return "; ".join(dict.fromkeys(said))
 

@@ -57,7 +57,7 @@ def _session(s: SessionReport) -> dict:
         "client": s.client, "clients": s.clients, "source": s.source, "policy_file": s.policy_file,
         "first_party": s.first_party, "key_id": s.key_id, "started": iso(s.started), "ended": iso(s.ended),
         "flows": {"total": c.get("total", 0), "first_party": c.get("first", 0), "third_party": c.get("third", 0),
-                  "background": c.get("background", 0), "uncovered": c.get("uncovered", 0)},
+                  "background": c.get("background", 0), "tool": c.get("tool", 0), "uncovered": c.get("uncovered", 0)},
         "steps": [_step(x) for x in s.steps],
         "third_parties": [_party(p) for p in s.third_parties],
         "background": [{"site": b.site, "hosts": b.hosts, "flows": b.flows, "reasons": b.reasons}

@@ -139,7 +139,7 @@ class SessionReport:
     key_id: str | None
     clients: list[str] = field(default_factory=list)  # browser / app / unknown, as the flows were classified
     last_flow: float | None = None
-    flow_counts: dict[str, int] = field(default_factory=dict)  # total, first, third, background, uncovered
+    flow_counts: dict[str, int] = field(default_factory=dict)  # total, first, third, background, tool, uncovered
     steps: list[Step] = field(default_factory=list)
     third_parties: list[ThirdParty] = field(default_factory=list)
     background: list[Background] = field(default_factory=list)

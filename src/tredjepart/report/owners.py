@@ -2,10 +2,9 @@
 
 An owner's categories describe the company, not the host: Google's list (analytics, advertising, maps, fonts ...)
 says nothing about what ``fonts.googleapis.com`` does. So the reports show the owner with its parent and country,
-and per host only what the data knows of that host: ``purpose_of`` is the one place that decides it. Today it
-knows the service a host belongs to (``Entities.sdk_for``: "Google Fonts") and, for an owner with a single
-category, that category; the per-service purposes the owners data is getting will be read there too. When nothing
-is known of a host, nothing is shown (never the owner's whole list).
+and per host only what the data knows of that host: ``purpose_of`` is the one place that decides it, from the
+owners data's service of the host (``Entities.service``: purpose ``fonts``, name "Google Fonts"). When nothing is
+known of a host, nothing is shown (never the owner's whole list).
 
 The owners layer is optional for a report: any failure leaves the columns empty, with one warning.
 """
@@ -32,7 +31,7 @@ class Owner:
 
 @dataclass(frozen=True, slots=True)
 class Purpose:
-    """What one host is for: the service it belongs to and what that is for (a category id, or a text)."""
+    """What one host is for: the service's name and its purpose (entities.PURPOSES, or a category id)."""
 
     host: str
     service: str | None
@@ -75,25 +74,28 @@ def owner_of(entities, name: str | None, hosts: list[str]) -> Owner:
 def purpose_of(host: str, entity, entities=None) -> Purpose | None:
     """What ``host`` (of the owner ``entity``) is for, or None when the data does not know.
 
-    The service is the SDK or web service whose endpoints the host is (``entities.sdk_for``), when it belongs to
-    the same owner; the purpose is the owner's category when it has exactly one (then every host of it serves
-    that; "other" says nothing and is left out). A service's own purpose, once the owners data has one, belongs
-    here.
+    First the owners data's service of the host (``entities.service``: a purpose such as ``fonts`` and maybe a
+    name such as "Google Fonts"), when it is the same owner's; else the name of the SDK whose endpoints the host
+    is; else the owner's category when it has exactly one (then every host of it serves that). ``other`` says
+    nothing and is left out.
     """
-    service = None
+    name = purpose = None
     if entities is not None:
         try:
+            service = entities.service(host)
             sdk = entities.sdk_for(host)
         except Exception as e:  # noqa: BLE001 - optional, like the rest of the owners layer
             logger.warning("tredjepart: service lookup failed for %s: %s", host, e)
-            sdk = None
-        if sdk is not None and (entity is None or _same(sdk.entity, entity)):
-            service = sdk.name
-    categories = tuple(getattr(entity, "categories", ()) or ())
-    purpose = categories[0] if len(categories) == 1 and categories[0] != "other" else None  # "other" says nothing
-    if service is None and purpose is None:
-        return None
-    return Purpose(host, service, purpose)
+            service = sdk = None
+        if service is not None and (entity is None or _same(service.entity, entity)):
+            name, purpose = _text(service.name), _text(service.purpose)
+        if name is None and sdk is not None and (entity is None or _same(sdk.entity, entity)):
+            name = _text(sdk.name)
+    if purpose is None:
+        categories = tuple(getattr(entity, "categories", ()) or ())
+        purpose = categories[0] if len(categories) == 1 else None
+    purpose = None if purpose == "other" else purpose
+    return Purpose(host, name, purpose) if name or purpose else None
 
 
 def _same(a, b) -> bool:

@@ -58,7 +58,8 @@ class Selection:
 
 def choose_sessions(db: Database, selectors: Sequence[str] = (), *, all_sessions: bool = False) -> Selection:
     """The sessions to read: those ``selectors`` name (ids, unique id prefixes or names), else every session
-    with solution traffic (a flow whose party is not ``background``); ``all_sessions`` takes every session.
+    with solution traffic (a flow whose party is ``first`` or ``third``: not the device's ``background``, not the
+    audit ``tool``'s own hosts such as mitmproxy's CA page); ``all_sessions`` takes every session.
 
     A session named by a selector is always read; left out are only sessions nobody named that saw nothing but
     the device's own background traffic. SelectionError when a selector names no session.
@@ -71,10 +72,10 @@ def choose_sessions(db: Database, selectors: Sequence[str] = (), *, all_sessions
 
 
 def with_solution_traffic(db: Database) -> set[str]:
-    """Ids of the sessions with at least one flow that is not the device's background traffic."""
+    """Ids of the sessions with at least one flow of the solution or a third party."""
     return {r["id"] for r in db.query(
         "select id from sessions s where exists (select 1 from flows f where f.session_id = s.id and "
-        "coalesce(f.party, 'first') != 'background')")}
+        "coalesce(f.party, 'first') in ('first', 'third'))")}
 
 
 def describe_session(db: Database, sid: str) -> str:
@@ -144,7 +145,7 @@ def _flows(db: Database, rep: SessionReport, entities) -> None:
     parties: dict[str, ThirdParty] = {}
     background: dict[str, Background] = {}
     steps = {s.id: s for s in rep.steps}
-    counts = dict.fromkeys(("total", "first", "third", "background", "uncovered"), 0)
+    counts = dict.fromkeys(("total", "first", "third", "background", "tool", "uncovered"), 0)
     clients: set[str] = set()
     entity_names: dict[str, str] = {}
     for f in db.query("select site, host, party, kind, client, covered, basis, party_name, entity, sdk, started, "
@@ -157,6 +158,8 @@ def _flows(db: Database, rep: SessionReport, entities) -> None:
         step = steps.get(f["step_id"])
         if step:
             step.flows += 1
+        if party == "tool":  # the audit's own hosts (mitm.it, the control page): counted apart, nothing else
+            continue
         if party == "background":
             b = background.setdefault(f["site"], Background(f["site"], [], 0, []))
             b.flows += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from tredjepart.detect.blindspots import classify_tls_error
+from tredjepart.detect.blindspots import reason_of
 from tredjepart.report.findingwords import REASONS
 from tredjepart.report.i18n import Catalog
 from tredjepart.report.model import ThirdParty
@@ -48,8 +48,9 @@ def background_reason(recorded: str, t: Catalog) -> str:
 
 
 def blind_reason(error: str | None, t: Catalog) -> str:
-    """What a failed client TLS handshake means, from mitmproxy's error text (detect.blindspots' classes)."""
-    reason = classify_tls_error(error) or "handshake-failed"
+    """What a blind spot's recorded error means (detect.blindspots' reasons): a failed TLS handshake's class, or a
+    raw stream."""
+    reason = reason_of(error) or "handshake-failed"
     return t.words(REASONS.get(reason, REASONS["handshake-failed"]))
 
 

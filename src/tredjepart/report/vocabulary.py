@@ -31,6 +31,8 @@ KINDS = {
     "image": ("billede", "image"), "xhr": ("dataforespørgsel (XHR/fetch)", "data request (XHR/fetch)"),
     "beacon": ("beacon", "beacon"), "ping": ("ping", "ping"), "websocket": ("websocket", "websocket"),
     "font": ("skrifttype", "font"), "media": ("medie", "media"), "other": ("andet", "other"),
+    "tcp": ("rå TCP-forbindelse", "raw TCP connection"), "udp": ("rå UDP-forbindelse", "raw UDP connection"),
+    "dns": ("DNS-opslag", "DNS lookup"),
     "cookie_set": ("satte cookies", "set cookies"), "cookie_sent": ("fik cookies sendt", "was sent cookies"),
     "js_cookie": ("cookie sat af script", "cookie set by script"), "pixel": ("sporingspixel", "tracking pixel"),
     "sdk": ("app-SDK-kald", "app SDK call"),
@@ -64,4 +66,24 @@ PLURALS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {  # key -> ((da o
     "day": (("dag", "dage"), ("day", "days")),
     "month": (("måned", "måneder"), ("month", "months")),
     "year": (("år", "år"), ("year", "years")),
+}
+
+# tredjepart.entities.PURPOSES: what one service or host is for (docs/entities.md, "Purposes").
+PURPOSES = {
+    "advertising": ("annoncering", "advertising"),
+    "content-recommendation": ("indholdsanbefalinger", "content recommendation"),
+    "marketing": ("markedsføring", "marketing"), "analytics": ("statistik og analyse", "analytics"),
+    "tag-manager": ("tag manager", "tag manager"),
+    "ab-testing": ("A/B-test og personalisering", "A/B testing and personalisation"),
+    "session-recording": ("optagelse af brugerens session", "session recording"),
+    "consent": ("samtykkehåndtering", "consent management"), "social": ("sociale medier", "social media"),
+    "comments": ("kommentarer", "comments"), "login": ("login", "log-in"), "video": ("video", "video"),
+    "maps": ("kort", "maps"), "fonts": ("skrifttyper", "fonts"), "cdn": ("CDN", "CDN"),
+    "hosting": ("hosting", "hosting"), "chat": ("chat", "chat"),
+    "customer-support": ("kundeservice", "customer support"),
+    "surveys": ("spørgeskemaer", "surveys"), "crash-reporting": ("fejlrapportering", "crash reporting"),
+    "monitoring": ("driftsovervågning", "monitoring"), "push": ("push-beskeder", "push messages"),
+    "security": ("sikkerhed", "security"), "payments": ("betaling", "payments"),
+    "accessibility": ("tilgængelighed", "accessibility"), "search": ("søgning", "search"),
+    "reviews": ("anmeldelser", "reviews"), "content": ("indhold", "content"), "other": ("andet", "other"),
 }

@@ -57,7 +57,7 @@ ORDER BY f.started""",
        group_concat(DISTINCT c.host) AS hosts,
        max(c.secure) AS secure, max(c.httponly) AS httponly, max(c.samesite) AS samesite
 FROM cookies c JOIN sessions s ON s.id = c.session_id
-WHERE c.direction = 'set' AND coalesce(c.party, '') != 'background'
+WHERE c.direction = 'set' AND coalesce(c.party, '') NOT IN ('background', 'tool')
 GROUP BY c.session_id, c.site, c.name, c.party
 ORDER BY max(c.lifetime) IS NULL, max(c.lifetime) DESC, c.site, c.name""",
     ),
