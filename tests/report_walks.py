@@ -4,6 +4,7 @@ between and after the walks, as a live run records it."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -103,6 +104,7 @@ third_parties:
 """
 
 UID = "a8f3c91e5b7d4e02b6f1c3d9e7a5b802"
+EMAIL = "Jens.Testesen@example.dk"  # the declared test identity: never stored, found by its SHA-256
 TAG = '"Zq81bX0pLk2vR7"'
 PINNED = "Client TLS handshake failed. The client does not trust the proxy's certificate for api.pinned-app.com"
 FINGERPRINT_JS = b"""
@@ -119,7 +121,7 @@ FINGERPRINT_JS = b"""
 def record_every_rule(tmp_path: Path) -> Path:
     """One session recorded by the in-thread recorder (the code path of `analyze` and of the proxy without its
     worker process) in which every rule of tredjepart.rules fires at least once, CNAME cloaking, a pinned host and
-    a raw TCP connection included."""
+    a raw TCP connection, the declared e-mail's hash and a page address about social assistance included."""
     from mitmproxy.test import tflow
 
     from conftest import make_flow
@@ -134,7 +136,10 @@ def record_every_rule(tmp_path: Path) -> Path:
     resolver = CnameResolver(lambda host: "portal.sc.omtrdc.net." if host == "metrics.example-portal.dk" else None)
     resolver.wait("metrics.example-portal.dk", 5)
     db = tmp_path / "rules.sqlite"
-    rec = open_recorder(Settings(str(db), load_policies(str(policy)), cnames=True), cnames=resolver)
+    identity = tmp_path / "identity.yaml"
+    identity.write_text(f"email: {EMAIL}\n", encoding="utf-8")
+    rec = open_recorder(Settings(str(db), load_policies(str(policy)), cnames=True, identity=str(identity)),
+                        cnames=resolver)
     t = [1_762_160_400.0]
 
     def get(url, dest=None, *, status=200, req=None, resp=None, body=b"", ctype="text/html"):
@@ -165,6 +170,8 @@ def record_every_rule(tmp_path: Path) -> Path:
         get("https://bounce.tracker-four.com/r", status=302, req=nav,
             resp=[("Location", PORTAL + "landing"), ("Set-Cookie", "b4=Xk29fLq0ZpA7mB3c; Max-Age=31536000")])
         get("https://metrics.example-portal.dk/b/ss/x", "image", ctype="image/gif", body=GIF_1X1)
+        get(f"https://collect.tracker-six.com/c?em={hashlib.sha256(EMAIL.lower().encode()).hexdigest()}", "image",
+            ctype="image/gif", body=GIF_1X1, req={"Referer": PORTAL + "ansoeg/kontanthjaelp/trin-2"})
         rec.record_tls_failure("api.pinned-app.com", "192.0.2.10", PINNED, t[0] + 1)
         tcp = tflow.ttcpflow()  # an app's raw TCP connection: recorded as sizes, a blind spot
         tcp.metadata["tredjepart_target"] = ("mqtt.tracker-five.com", 1883)

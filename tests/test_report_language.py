@@ -22,7 +22,8 @@ from tredjepart.report.queries import finding_item
 
 DA, EN = Catalog("da"), Catalog("en")
 DANISH = set("""er og ikke den det dens blev har på af fra til men uden som enheden tredjeparten cookien sendt
-    gennem efterprøvet tegn sæde eller undersøg grundlaget overførslen aftale erklæret kan der et en""".split())
+    gennem efterprøvet tegn sæde eller undersøg grundlaget overførslen aftale erklæret kan der et en modtog
+    felt side om adressen titlen bogstaver""".split())
 KEPT_NAMES = ("EU-US Data Privacy Framework", "If-None-Match", "single sign-on", "Sec-Fetch-Site")
 
 
@@ -81,7 +82,8 @@ def _check_danish(f: FindingItem, solution: str | None) -> str:
     return da
 
 
-CODES = {"value_shape", "tag_format", "reason", "where", "kinds", "subject", "summary", "basis", "error"}
+CODES = {"value_shape", "tag_format", "reason", "where", "kinds", "subject", "summary", "basis", "error",
+         "forms", "wheres", "label", "label_da", "source", "confidence", "data_type", "data_types"}  # said in words
 
 
 def _stated(f: FindingItem) -> list[str]:
@@ -163,7 +165,8 @@ KEYS = st.sampled_from(["party", "kinds", "hosts", "subject", "lifetime", "expir
                         "country", "sites", "allowed", "reference", "setting", "purpose", "cookie", "cookie_site",
                         "parameters", "where", "part", "signals", "urls", "reason", "tag_length", "tag_format",
                         "cookies", "from_sites", "to_site", "value_length", "value_entropy", "value_shape",
-                        "solution", "cookie_host"])
+                        "solution", "cookie_host", "source", "label", "label_da", "forms", "wheres", "field",
+                        "topics", "data_type", "error"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -187,3 +190,27 @@ def test_every_reason_the_recorder_gives_has_words():
     for recorded in (background_reason("detectportal.firefox.com", "/", sec_fetch_site=None, sec_fetch_mode=None),
                      background_reason("x.example", "/", sec_fetch_site="none", sec_fetch_mode="cors")):
         assert recorded and said(recorded, DA) != recorded and said(recorded, EN) == recorded
+
+
+ENGLISH_FORM_WORDS = set("""with without of the value number case lower upper typed encoded twice dash name phone
+    address birth date street digits spaces dots removed national country code and first last style form""".split())
+
+
+def test_every_form_and_place_the_scanner_reports_is_said_in_danish():
+    from tredjepart.received.forms import identity_forms
+    from tredjepart.received.identity import parse_identity
+    from tredjepart.report.receivedtext import PLACES, form_words, place_words
+
+    identity = parse_identity('name: Jens Peter Hansen\ncpr: "010190-1234"\nemail: jens.hansen@gmail.com\n'
+                              'phone: "+45 12 34 56 78"\naddress: Vestergade 12, 2. tv\npostcode: "8000"\n'
+                              "birth_date: 1990-01-01\nother:\n  case_number: SAG-2025-004711\n", "id.yaml")
+    forms = {n.form.form for n in identity_forms(identity)} | {"a URL of the requesting page's site", "as typed"}
+    assert len(forms) > 600
+    for form in forms:
+        words = set(re.findall(r"(?<![\w.])[a-z]+(?![\w.])", form_words(form, DA)))
+        assert not words & ENGLISH_FORM_WORDS, (form, form_words(form, DA))
+        assert form_words(form, EN) == form
+    assert "other.case_number" in form_words("other.case_number, lower case", DA)  # names stay names
+    for location in ("query", "body", "header", "cookie", "path", "path-param", "redirect", "websocket"):
+        assert location in PLACES and place_words(f"{location} x", DA) != f"{location} x"
+    assert place_words("somewhere new", DA) == "somewhere new"

@@ -7,11 +7,9 @@ import os
 import click
 
 from tredjepart.cli import CONTEXT_SETTINGS
-from tredjepart.cli.options import all_sessions_option, note_left_out
+from tredjepart.cli.options import EXIT_BAD, EXIT_OK, BadInput, all_sessions_option, note_left_out
 from tredjepart.policy import check_policies
 from tredjepart.policy.model import unfilled
-
-EXIT_OK, EXIT_INVALID = 0, 2
 
 
 @click.group("policy", context_settings=CONTEXT_SETTINGS)
@@ -49,11 +47,7 @@ def check(files: tuple[str, ...]) -> None:
             click.echo(f"{p.path}: OK ({p.solution!r}: {len(p.first_party)} first-party site(s), "
                        f"{n} third part{'y' if n == 1 else 'ies'}{note})")
         failed = failed or bool(problems)
-    raise SystemExit(EXIT_INVALID if failed else EXIT_OK)
-
-
-class BadInput(click.ClickException):
-    exit_code = EXIT_INVALID
+    raise SystemExit(EXIT_BAD if failed else EXIT_OK)
 
 
 @policy.command("draft", context_settings=CONTEXT_SETTINGS)

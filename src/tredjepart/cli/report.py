@@ -13,13 +13,7 @@ from pathlib import Path
 import click
 
 from tredjepart.cli import CONTEXT_SETTINGS
-from tredjepart.cli.options import all_sessions_option, note_left_out
-
-EXIT_OK, EXIT_WORSE, EXIT_BAD = 0, 1, 2
-
-
-class BadInput(click.ClickException):
-    exit_code = EXIT_BAD
+from tredjepart.cli.options import EXIT_FOUND, EXIT_OK, BadInput, all_sessions_option, note_left_out
 
 
 def _open(path: str):
@@ -108,7 +102,7 @@ def diff(old, new, fmt) -> None:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(format_text(result), nl=False)
-    sys.exit(EXIT_WORSE if result.worse else EXIT_OK)
+    sys.exit(EXIT_FOUND if result.worse else EXIT_OK)
 
 
 @click.command("merge", context_settings=CONTEXT_SETTINGS)

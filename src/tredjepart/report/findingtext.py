@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from tredjepart.report.findingwords import REASONS, SHAPES, TEXTS, WHERE
 from tredjepart.report.i18n import Catalog
 from tredjepart.report.model import FindingItem
+from tredjepart.report.receivedtext import page_url, personal_data
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +185,14 @@ def _transfer(x: Facts, t: Catalog, _: str | None) -> str:
                 country=country, sites=names(x.texts("sites"), t) or "?")
 
 
+def _personal(x: Facts, t: Catalog, _: str | None) -> str:
+    return personal_data(x.host, x.d, t)
+
+
+def _page_url(x: Facts, t: Catalog, _: str | None) -> str:
+    return page_url(x.host, x.d, t)
+
+
 RENDER = {
     "undeclared-third-party": _undeclared,
     "kind-not-allowed": _kind_not_allowed,
@@ -198,4 +207,6 @@ RENDER = {
     "bounce-tracking": _bounce,
     "cname-cloaking": _cname,
     "third-country-transfer": _transfer,
+    "personal-data-to-third-party": _personal,
+    "page-url-to-third-party": _page_url,
 }
