@@ -162,6 +162,17 @@ def test_certificate_facts_through_the_real_proxy(tmp_path, ca):
                        first_cert=seen["www.example-portal.dk"], entities=builtin_entities())
     assert (own.kind, own.confidence) == ("certificate", "high")
     assert "Example Portal A/S" in own.evidence
+    # The recorder (in the worker process: the certificate's facts travel with the connection's first flow)
+    # keeps that evidence for the report: probably the solution's own, not covered for it.
+    from sqlite_utils import Database
+
+    data = Database(tmp_path / "audit.sqlite")
+    (row,) = data.table("hosts").rows
+    assert (row["host"], row["own_kind"], row["own_confidence"]) == ("static.example-portal-cdn.dk", "certificate",
+                                                                     "high")
+    assert "Example Portal A/S" in row["own_evidence"]
+    (cdn,) = [f for f in data.table("flows").rows if f["host"] == "static.example-portal-cdn.dk"]
+    assert cdn["party"] == "third" and cdn["covered"] == 0  # the policy (none here) still decides
 
 
 # --- HAR _securityDetails -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from collections import deque
 
 from mitmproxy import http
 
+from tredjepart.entities.certs import cert_from_mitmproxy
 from tredjepart.observe.streams import stream_facts
 from tredjepart.record.api import Listener, Status
 from tredjepart.record.process import WorkerProcess
@@ -51,6 +52,7 @@ class WorkerRecorder:
         self._unacked_bytes = 0
         self._restarts = 0
         self._local = None  # the in-process recorder recording falls back to
+        self._certs_sent: dict[str, None] = {}  # server connections whose certificate went to the worker
         self.worker = self._start()
 
     # --- the recorder interface -----------------------------------------------------------------------------
@@ -59,7 +61,17 @@ class WorkerRecorder:
         if self._local is not None:
             return self._local.record(flow)
         self._pending[flow.id] = (time.monotonic(), flow)
-        self._send("record", snapshot(flow))
+        self._send("record", snapshot(flow, self._cert(flow)))
+
+    def _cert(self, flow: http.HTTPFlow):
+        """The server certificate's facts with the first flow of each TLS server connection, else None."""
+        server = flow.server_conn
+        if not server.certificate_list or server.id in self._certs_sent:
+            return None
+        self._certs_sent[server.id] = None
+        if len(self._certs_sent) > 10_000:
+            del self._certs_sent[next(iter(self._certs_sent))]
+        return cert_from_mitmproxy(server.certificate_list[0])
 
     def record_stream(self, flow) -> None:
         if self._local is not None:

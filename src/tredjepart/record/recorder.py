@@ -24,6 +24,7 @@ from tredjepart.record.api import Listener, Status
 from tredjepart.record.attribution import attribute, judge, opens_session
 from tredjepart.record.dns import CnameResolver
 from tredjepart.record.findings import FindingBook, finding_id
+from tredjepart.record.hosts import MAX_HOSTS, cert_of, gather, host_row
 from tredjepart.record.resume import load_sessions
 from tredjepart.record.sessions import Session, SessionTracker, SessionView
 from tredjepart.record.telling import Teller
@@ -56,6 +57,7 @@ class LocalRecorder:
         self.book = FindingBook()
         self.detectors = Detectors()
         self.tell = Teller(listener, self.status)
+        self._hosts_judged: dict[tuple[str, str], None] = {}  # (session, host) whose evidence was gathered
 
     # --- flows ----------------------------------------------------------------------------------------------
 
@@ -89,6 +91,8 @@ class LocalRecorder:
             found.append(transfer)
         found += detected.findings
         ops = [Op("flows", [to_row(rec)])]
+        if (evidence := self._host_evidence(flow, rec, session)) is not None:
+            ops.append(evidence)
         if rec.party == "third":  # what reached it (received): the declared identity, patterns, decoders
             items = self.scanner.scan(parts_from_flow(flow))
             found += received_findings(rec, items)
@@ -229,6 +233,19 @@ class LocalRecorder:
         return self.status()
 
     # --- helpers --------------------------------------------------------------------------------------------
+
+    def _host_evidence(self, flow, rec, session: Session) -> Op | None:
+        """Evidence about a third-party host beyond the owner data, once per session and host (record.hosts)."""
+        if rec.host == session.first_host and session.first_cert is None:
+            session.first_cert = cert_of(flow)
+        if rec.party != "third" or (session.id, rec.host) in self._hosts_judged:
+            return None
+        self._hosts_judged[(session.id, rec.host)] = None
+        if len(self._hosts_judged) > MAX_HOSTS:
+            del self._hosts_judged[next(iter(self._hosts_judged))]
+        declared = session.policy.first_party if session.policy else ()
+        found = gather(rec, session.first_site, declared, self.entities, cert_of(flow), session.first_cert)
+        return Op("hosts", [host_row(rec, found)], replace=True) if found else None
 
     def _session_for(self, client: str, when: float) -> tuple[Session, bool]:
         """The session of ``client``; a new one is judged by the policy that applies before any page (the named

@@ -45,6 +45,7 @@ class Session:
     policy: Policy | None = None  # the policy it is judged by (named, the only one, or chosen by the first page)
     first_site: str | None = None  # site of its first top-level document (or first flow, for apps)
     first_host: str | None = None  # host of that document
+    first_cert: object = None  # that host's certificate facts (entities.certs.CertFacts), for own-domain evidence
     step: Step | None = None
     step_labels: list[str] = field(default_factory=list)  # the latest labels, for the view
     counts: dict[str, int] = field(default_factory=dict)  # flows, third_party_flows, uncovered, findings

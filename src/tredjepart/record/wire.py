@@ -50,8 +50,9 @@ class Reply:
     value: object = None
 
 
-def snapshot(f: http.HTTPFlow) -> tuple:
-    """What the recorder needs of a flow, as plain picklable values (bodies only where they are looked at)."""
+def snapshot(f: http.HTTPFlow, cert=None) -> tuple:
+    """What the recorder needs of a flow, as plain picklable values (bodies only where they are looked at).
+    ``cert``: the server certificate's facts, sent with the first flow of each server connection only."""
     req, resp = f.request, f.response
     req_body = req.raw_content or b""
     resp_part = None
@@ -69,15 +70,16 @@ def snapshot(f: http.HTTPFlow) -> tuple:
                      resp.timestamp_start, resp.timestamp_end)
     return (f.id, f.client_conn.peername, req.method, req.scheme, req.host, req.port, req.path, req.http_version,
             req.headers.fields, req_body if len(req_body) <= BODY_LIMIT else b"", req.timestamp_start,
-            req.authority, resp_part, f.error.msg if f.error else None)
+            req.authority, resp_part, f.error.msg if f.error else None, f.server_conn.id, cert)
 
 
 def rebuild(snap: tuple) -> http.HTTPFlow:
     """An HTTPFlow from a snapshot, for the recorder."""
     (fid, peer, method, scheme, host, port, path, version, headers, body, started, authority, resp_part,
-     error) = snap
+     error, server_id, _cert) = snap
     client = connection.Client(peername=peer or ("0.0.0.0", 0), sockname=("0.0.0.0", 0), timestamp_start=started)
     server = connection.Server(address=(host, port))
+    server.id = server_id
     f = http.HTTPFlow(client, server)
     f.id = fid
     f.request = _message(http.Request, http.RequestData, host=host, port=port, method=_bytes(method),

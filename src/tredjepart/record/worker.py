@@ -25,6 +25,8 @@ from tredjepart.record.wire import Reply, Settings, rebuild
 
 logger = logging.getLogger(__name__)
 
+MAX_CERTS = 10_000  # server connections whose certificate the worker remembers
+
 VERBS = frozenset({"record", "record_stream", "record_tls_failure", "start_session", "end_session", "mark_step", "set_policies",
                    "resume"})
 
@@ -118,11 +120,20 @@ def _serve(conn, settings: Settings) -> None:  # pragma: no cover - runs in the 
             conn.send_bytes(pickle.dumps(listener.take()))
 
 
+_certs: dict[str, object] = {}  # server connection id -> its certificate's facts (sent once per connection)
+
+
 def _apply(rec, listener: ReplyListener, seq: int, verb: str, args: tuple, kwargs: dict) -> None:
     """Carry out one message; one that fails is logged and the next goes on."""
     try:
         if verb == "record":
-            rec.record(rebuild(args[0]))
+            flow = rebuild(args[0])
+            if (cert := args[0][-1]) is not None:
+                _certs[flow.server_conn.id] = cert
+                if len(_certs) > MAX_CERTS:
+                    del _certs[next(iter(_certs))]
+            flow.metadata["tredjepart_cert"] = _certs.get(flow.server_conn.id)
+            rec.record(flow)
         elif verb in VERBS:
             getattr(rec, verb)(*args, **kwargs)
         elif verb == "sync":

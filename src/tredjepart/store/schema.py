@@ -271,3 +271,29 @@ def m003_received(db: Database) -> None:
     db.table("sessions").add_column("identity_fields", TEXT)
     for columns in (["flow_id"], ["session_id", "site"], ["session_id", "type"]):
         db.table("received").create_index(columns)
+
+
+@MIGRATIONS()
+def m004_hosts(db: Database) -> None:
+    """Evidence about third-party hosts beyond the owner data (record.hosts): probably the solution's own, or
+    whose by their certificate. One row per session and host."""
+    db.table("hosts").create(
+        {
+            "id": TEXT,
+            "session_id": TEXT,
+            "host": TEXT,
+            "site": TEXT,
+            "first_seen": REAL,
+            "own_kind": TEXT,
+            "own_confidence": TEXT,
+            "own_evidence": TEXT,
+            "cert_owner": TEXT,
+            "cert_confidence": TEXT,
+            "cert_evidence": TEXT,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+        not_null={"session_id", "host"},
+        strict=True,
+    )
+    db.table("hosts").create_index(["session_id", "host"])
