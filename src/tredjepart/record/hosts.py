@@ -62,3 +62,24 @@ def host_row(rec: FlowRecord, found: HostEvidence) -> dict:
             "own_confidence": found.own_confidence, "own_evidence": found.own_evidence,
             "cert_owner": found.cert_owner, "cert_confidence": found.cert_confidence,
             "cert_evidence": found.cert_evidence}
+
+
+class HostBook:
+    """Gathers each third-party host's evidence once per session (and keeps the first page's certificate)."""
+
+    def __init__(self, entities) -> None:
+        self.entities = entities
+        self._judged: dict[tuple[str, str], None] = {}  # (session, host) whose evidence was gathered
+
+    def gather(self, flow, rec: FlowRecord, session) -> dict | None:
+        """The ``hosts`` row of ``rec``'s host, the first time a session meets it with evidence; else None."""
+        if rec.host == session.first_host and session.first_cert is None:
+            session.first_cert = cert_of(flow)
+        if rec.party != "third" or (session.id, rec.host) in self._judged:
+            return None
+        self._judged[(session.id, rec.host)] = None
+        if len(self._judged) > MAX_HOSTS:
+            del self._judged[next(iter(self._judged))]
+        declared = session.policy.first_party if session.policy else ()
+        found = gather(rec, session.first_site, declared, self.entities, cert_of(flow), session.first_cert)
+        return host_row(rec, found) if found else None

@@ -24,7 +24,7 @@ from tredjepart.record.api import Listener, Status
 from tredjepart.record.attribution import attribute, judge, opens_session
 from tredjepart.record.dns import CnameResolver
 from tredjepart.record.findings import FindingBook, finding_id
-from tredjepart.record.hosts import MAX_HOSTS, cert_of, gather, host_row
+from tredjepart.record.hosts import HostBook
 from tredjepart.record.resume import load_sessions
 from tredjepart.record.sessions import Session, SessionTracker, SessionView
 from tredjepart.record.telling import Teller
@@ -57,7 +57,7 @@ class LocalRecorder:
         self.book = FindingBook()
         self.detectors = Detectors()
         self.tell = Teller(listener, self.status)
-        self._hosts_judged: dict[tuple[str, str], None] = {}  # (session, host) whose evidence was gathered
+        self.hosts = HostBook(self.entities)
 
     # --- flows ----------------------------------------------------------------------------------------------
 
@@ -71,50 +71,27 @@ class LocalRecorder:
         rec.path, rec.url = self.scanner.mask_path(rec.path), self.scanner.mask_url(rec.url)
         for script in obs.scripts:
             script.url = self.scanner.mask_url(script.url)
-        if session.device is None and rec.user_agent and not rec.background:
-            session.device, changed = rec.user_agent, True
-        if session.first_site is None and opens_session(rec, self.entities, self.settings.own_hosts):
-            session.first_site, session.first_host = rec.site, rec.host
-            self._attach_policy(session)
-            changed = True
-        rec.step_id = session.step_at(rec.started)
-        a = attribute(rec, session, self.entities, self.cnames.canonical if self.cnames else None,
-                      self.settings.own_hosts)
-        rec.party, rec.site, rec.sdk = a.party, a.site, a.sdk
-        rec.entity = a.entity.name if a.entity else None
+        changed = self._learn(session, rec) or changed
+        a = self._attribute(rec, session, self.cnames.canonical if self.cnames else None)
         for r in (*obs.cookies, *obs.scripts):
             r.step_id, r.party = rec.step_id, rec.party
         detected = self.detectors.on_flow(obs, wire_signals(flow, self.key, obs))
         found: list[Finding] = [a.cloak.finding] if a.cloak else []
         found += judge(rec, obs.cookies, detected.behaviours, a.cloak, session.policy)
-        if (transfer := transfer_finding(rec, a.entity)) is not None:
-            found.append(transfer)
         found += detected.findings
         ops = [Op("flows", [to_row(rec)])]
-        if (evidence := self._host_evidence(flow, rec, session)) is not None:
-            ops.append(evidence)
+        if (evidence := self.hosts.gather(flow, rec, session)) is not None:
+            ops.append(Op("hosts", [evidence], replace=True))
         if rec.party == "third":  # what reached it (received): the declared identity, patterns, decoders
             items = self.scanner.scan(parts_from_flow(flow))
             found += received_findings(rec, items)
             if items:
                 ops.append(Op("received", [received_row(rec, i) for i in items]))
-        if obs.cookies:
-            ops.append(Op("cookies", [to_row(c) for c in obs.cookies]))
-        if obs.scripts:
-            ops.append(Op("scripts", [to_row(s) for s in obs.scripts]))
-        if detected.detections:
-            ops.append(Op("detections", [to_row(d) for d in detected.detections]))
-        if changed:
-            ops.append(self._session_op(session))
-        new = self.book.add(session.id, found)
-        ops += self._findings_ops(force=bool(new))
-        self.writer.put(ops)
-        session.count(rec.party, rec.site, rec.covered is False, len(new))
-        if rec.party == "third":
-            self.listener.on_verdict(flow, bool(rec.covered), rec.verdict or "")
-        for f in new:
-            self.listener.on_finding(f)
-        self.tell.session(session, changed)
+        for table, records in (("cookies", obs.cookies), ("scripts", obs.scripts),
+                               ("detections", detected.detections)):
+            if records:
+                ops.append(Op(table, [to_row(r) for r in records]))
+        self._finish(flow, session, rec, a, found, ops, changed)
 
     def record_stream(self, flow) -> None:
         """A TCP, UDP or DNS flow, or a WebSocket's messages (a mitmproxy flow, or its observe.streams facts): a
@@ -125,19 +102,43 @@ class LocalRecorder:
         session, changed = self._session_for(facts.client, facts.started)
         rec = stream_record(facts, session.id)
         rec.step_id = session.step_at(rec.started)
-        a = attribute(rec, session, self.entities, own_hosts=self.settings.own_hosts)
-        rec.party, rec.site, rec.sdk = a.party, a.site, a.sdk
-        rec.entity = a.entity.name if a.entity else None
+        a = self._attribute(rec, session)
         found = judge(rec, [], frozenset(), None, session.policy)
-        if (transfer := transfer_finding(rec, a.entity)) is not None:
-            found.append(transfer)
-        ops = [Op("flows", [to_row(rec)])] + ([self._session_op(session)] if changed else [])
+        ops = [Op("flows", [to_row(rec)])]
         if facts.kind in ("tcp", "udp") and rec.party != "background":
             spot, spotted = self.detectors.on_tls_failed(session.id, rec.host, facts.client,
                                                          f"raw {facts.kind.upper()} connection", facts.started)
             if spot is not None:
                 ops.append(Op("blind_spots", [to_row(spot)], replace=True))
                 found += spotted if rec.party == "third" else []
+        self._finish(flow, session, rec, a, found, ops, changed)
+
+    def _learn(self, session: Session, rec) -> bool:
+        """What a flow tells of its session (the device; the first page, which may choose the policy); whether
+        the session changed. Also places the flow in the step current when its request started."""
+        changed = False
+        if session.device is None and rec.user_agent and not rec.background:
+            session.device, changed = rec.user_agent, True
+        if session.first_site is None and opens_session(rec, self.entities, self.settings.own_hosts):
+            session.first_site, session.first_host = rec.site, rec.host
+            self._attach_policy(session)
+            changed = True
+        rec.step_id = session.step_at(rec.started)
+        return changed
+
+    def _attribute(self, rec, session: Session, canonical=None):
+        a = attribute(rec, session, self.entities, canonical, self.settings.own_hosts)
+        rec.party, rec.site, rec.sdk = a.party, a.site, a.sdk
+        rec.entity = a.entity.name if a.entity else None
+        return a
+
+    def _finish(self, flow, session: Session, rec, a, found: list[Finding], ops: list[Op], changed: bool) -> None:
+        """The common end of a flow's trip: transfers, findings merged, everything queued in one piece, the
+        listener told (the verdict on a third-party flow, new findings, the session)."""
+        if (transfer := transfer_finding(rec, a.entity)) is not None:
+            found.append(transfer)
+        if changed:
+            ops.append(self._session_op(session))
         new = self.book.add(session.id, found)
         self.writer.put(ops + self._findings_ops(force=bool(new)))
         session.count(rec.party, rec.site, rec.covered is False, len(new))
@@ -233,19 +234,6 @@ class LocalRecorder:
         return self.status()
 
     # --- helpers --------------------------------------------------------------------------------------------
-
-    def _host_evidence(self, flow, rec, session: Session) -> Op | None:
-        """Evidence about a third-party host beyond the owner data, once per session and host (record.hosts)."""
-        if rec.host == session.first_host and session.first_cert is None:
-            session.first_cert = cert_of(flow)
-        if rec.party != "third" or (session.id, rec.host) in self._hosts_judged:
-            return None
-        self._hosts_judged[(session.id, rec.host)] = None
-        if len(self._hosts_judged) > MAX_HOSTS:
-            del self._hosts_judged[next(iter(self._hosts_judged))]
-        declared = session.policy.first_party if session.policy else ()
-        found = gather(rec, session.first_site, declared, self.entities, cert_of(flow), session.first_cert)
-        return Op("hosts", [host_row(rec, found)], replace=True) if found else None
 
     def _session_for(self, client: str, when: float) -> tuple[Session, bool]:
         """The session of ``client``; a new one is judged by the policy that applies before any page (the named
