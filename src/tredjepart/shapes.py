@@ -24,13 +24,15 @@ from ``observe.signals.Signals.cookies``.
 
 from __future__ import annotations
 
-import functools
 import re
 
 SHAPES = (
     "empty", "boolean", "timestamp", "numeric", "uuid", "hex", "base64", "word", "structured", "url", "mixed",
 )
 IDENTIFIER_SHAPES = frozenset({"numeric", "uuid", "hex", "base64", "mixed"})
+# Characters of a value its shape and entropy are read from (observe): a cookie is at most 4096 bytes in a
+# browser; a longer value is hostile or broken, and its head says what it is.
+SHAPE_SCAN = 8192
 
 # Unix seconds from 2000-01-01 to 2100-01-01.
 _T_MIN, _T_MAX = 946_684_800, 4_102_444_800
@@ -136,17 +138,15 @@ CONSENT_COOKIES = (
 )
 
 
-@functools.lru_cache(maxsize=4096)
+_CONSENT_EXACT = frozenset(p for p in CONSENT_COOKIES if not p.endswith("*"))
+_CONSENT_PREFIXES = tuple(p[:-1] for p in CONSENT_COOKIES if p.endswith("*"))
+
+
 def is_consent_cookie(name: str) -> bool:
-    """Whether a cookie of this name holds a consent state (see CONSENT_COOKIES)."""
+    """Whether a cookie of this name holds a consent state (see CONSENT_COOKIES). One set lookup and one
+    ``str.startswith`` over all prefixes: constant cost per cookie, however many cookies a flow carries."""
     n = (name or "").strip().lower()
-    for pattern in CONSENT_COOKIES:
-        if pattern.endswith("*"):
-            if n.startswith(pattern[:-1]):
-                return True
-        elif n == pattern:
-            return True
-    return False
+    return n in _CONSENT_EXACT or n.startswith(_CONSENT_PREFIXES)
 
 
 # Cookies that protect a form or a log-in (anti-CSRF tokens, OpenID Connect / SAML state and nonces): random and

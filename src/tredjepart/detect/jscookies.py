@@ -34,6 +34,7 @@ def detect_js_cookies(obs: Observation, state: SessionState) -> list[Detection]:
     rec = obs.flow
     first_request = rec.site not in state.sites_seen
     out = []
+    before = None  # the third-party scripts loaded before this request: listed once per flow, not per cookie
     for c in obs.cookies:
         if c.direction != "sent":
             continue
@@ -47,10 +48,12 @@ def detect_js_cookies(obs: Observation, state: SessionState) -> list[Detection]:
                                 "session started (the browser profile or app was not fresh)")
             out.append(detection(rec, "stale_cookie", "sent-in-first-request", evidence, subject=c.name))
             continue
-        scripts = [s for s in state.third_party_scripts if s.started <= rec.started and s.flow_id != rec.id]
-        evidence["scripts_before"] = [{"flow_id": s.flow_id, "url": s.url, "site": s.site}
-                                      for s in scripts[-MAX_SCRIPTS:]]
-        evidence["scripts_before_count"] = len(scripts)
+        if before is None:
+            scripts = [s for s in state.third_party_scripts if s.started <= rec.started and s.flow_id != rec.id]
+            before = ([{"flow_id": s.flow_id, "url": s.url, "site": s.site} for s in scripts[-MAX_SCRIPTS:]],
+                      len(scripts))
+        evidence["scripts_before"] = [dict(s) for s in before[0]]
+        evidence["scripts_before_count"] = before[1]
         evidence["note"] = ("no Set-Cookie in this session created it: written by a script, or older than the "
                             "session if the browser profile was not fresh")
         out.append(detection(rec, "js_cookie", "document.cookie", evidence, subject=c.name))
