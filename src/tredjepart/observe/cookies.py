@@ -1,19 +1,32 @@
 """Cookies on the wire: Set-Cookie in responses, Cookie in requests. Values are hashed, never kept.
 
-Set-Cookie values are parsed with mitmproxy's own parser (``mitmproxy.net.http.cookies``). HAR exports often join
-several Set-Cookie headers into one value separated by newlines, which that parser does not split, so we split on
-newlines first. Lifetime follows RFC 6265 section 5.3: Max-Age wins over Expires; Expires is read with the RFC's
-lenient cookie-date algorithm (``cookiedate.parse_cookie_date``) and counted from the response's time.
+At most MAX_COOKIES cookies per direction, and MAX_COOKIE_BYTES of one header, are read from one flow
+(``sent_cookies``, ``set_cookies``; the rest are counted): a request with 20,000 cookies must not hold the
+recording up. Set-Cookie values are parsed with mitmproxy's own parser (``mitmproxy.net.http.cookies``). HAR
+exports often join several Set-Cookie headers into one value separated by newlines, which that parser does not
+split, so we split on newlines first. Lifetime follows RFC 6265 section 5.3: Max-Age wins over Expires; Expires
+is read with the RFC's lenient cookie-date algorithm (``cookiedate.parse_cookie_date``) and counted from the
+response's time.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mitmproxy.net.http import cookies as mitm_cookies
 
 from tredjepart.observe.cookiedate import parse_cookie_date
+
+# Cookies read per flow and direction (sent, set); the rest are counted in FlowRecord.cookies_cut and not recorded.
+# Browsers keep at most 180 cookies per host (Chromium's CookieMonster kDomainMaxCookies, Firefox's
+# network.cookie.maxPerHost), and a request carries those of its host and of its parent domains: more than 300
+# in one header is no browser's doing. Per-flow cost of observe and detect is linear in the cookies kept.
+MAX_COOKIES = 300
+# Characters of one Cookie header or Set-Cookie line read (a browser keeps at most 4096 bytes a cookie and sends
+# far less than this in one header); what lies beyond is counted as cut, never parsed.
+MAX_COOKIE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +106,13 @@ def lifetime(attrs: dict[str, str | None], now: float) -> int | None:
     expires = attrs.get("expires")
     if expires:
         ts = parse_cookie_date(expires)
-        if ts is not None:
+        if ts is not None and math.isfinite(now):  # a capture's time can be anything
             return int(ts - now)
     return None
 
 
 def parse_cookie_header(values: Iterable[str]) -> list[tuple[str, str]]:
-    """(name, value) pairs of the Cookie request headers, with mitmproxy's parser."""
+    """(name, value) pairs of the Cookie request headers, with mitmproxy's parser (no cap: see sent_cookies)."""
     pairs = []
     for value in values:
         try:
@@ -107,3 +120,43 @@ def parse_cookie_header(values: Iterable[str]) -> list[tuple[str, str]]:
         except Exception:
             continue
     return [(n.strip(), v or "") for n, v in pairs if n and n.strip()]
+
+
+def sent_cookies(values: Iterable[str], limit: int = MAX_COOKIES) -> tuple[list[tuple[str, str]], int]:
+    """The first ``limit`` (name, value) pairs of the Cookie headers, and how many more there were.
+
+    A Cookie header is ``name=value`` pairs joined by ``;`` (RFC 6265 5.4; a cookie value cannot hold ``;``), so
+    the header is cut into pairs at ``;`` first (linear, in C) and only the kept ones are parsed: 20,000 cookies
+    cost what ``limit`` cost. The count of cut cookies is the count of non-blank pieces past the cap.
+    """
+    pairs: list[tuple[str, str]] = []
+    cut = 0
+    for value in values:
+        if len(value) > MAX_COOKIE_BYTES:  # read the head; the pair cut in two and the rest are counted
+            head = value[:MAX_COOKIE_BYTES]
+            head = head[: max(0, head.rfind(";"))]
+            cut += sum(1 for p in value[len(head):].split(";") if p.strip())
+            value = head
+        pieces = [p for p in value.split(";") if p.strip()]
+        room = max(0, limit - len(pairs))
+        cut += max(0, len(pieces) - room)
+        if room and pieces:
+            text = value if len(pieces) <= room else ";".join(pieces[:room])  # parsed as sent when not cut
+            pairs.extend(parse_cookie_header([text])[:room])
+    return pairs, cut
+
+
+def set_cookies(values: Iterable[str], now: float, limit: int = MAX_COOKIES) -> tuple[list[SetCookie], int]:
+    """The first ``limit`` cookies of the Set-Cookie headers (interpreted), and how many more lines there were."""
+    out: list[SetCookie] = []
+    cut = 0
+    for value in values:
+        if len(out) >= limit:  # past the cap: count the lines, parse nothing
+            cut += sum(1 for line in value.split("\n") if line.strip()) if "\n" in value else int(bool(value.strip()))
+            continue
+        for line in split_set_cookie_values((value,)):
+            if len(out) >= limit or len(line) > MAX_COOKIE_BYTES:
+                cut += 1
+                continue
+            out.extend(parse_set_cookie(line, now)[: limit - len(out)])
+    return out, cut

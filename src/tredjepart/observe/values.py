@@ -13,6 +13,7 @@ from mitmproxy import http
 
 from tredjepart.hashing import keyed_hash
 from tredjepart.observe.kinds import media_type
+from tredjepart.observe.paths import mask_name, request_target
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class HashedValue:
     """One request value (or a part of it), as a keyed hash."""
 
     where: str  # "query", "path" or "body"
-    name: str  # parameter name; "path[2]" for the third path segment; "a.b" for a JSON body's key path
+    name: str  # parameter name (masked like query names); "path[2]" for the third path segment; "a.b" for JSON
     hash: str
     length: int
     part: bool = False  # a part of the value split on SPLIT, not the whole value
@@ -43,8 +44,9 @@ class _Values:
         self.truncated = False
 
     def add(self, where: str, name: str, value: str) -> None:
-        if not value:
+        if not value or self.truncated:
             return
+        name = name if where == "path" else mask_name(name, self.key)  # a name can carry a secret too
         variants = dict.fromkeys([value, unquote(value)])
         for v in variants:
             self._one(where, name, v, part=False)
@@ -57,7 +59,7 @@ class _Values:
         if len(self.out) >= MAX_VALUES:
             self.truncated = True
             return
-        hv = HashedValue(where, name[:200], keyed_hash(self.key, value), len(value), part)
+        hv = HashedValue(where, name, keyed_hash(self.key, value), len(value), part)
         k = (where, hv.name, hv.hash)
         if k not in self.seen:
             self.seen.add(k)
@@ -68,9 +70,11 @@ def request_values(req: http.Request, key: bytes) -> tuple[tuple[HashedValue, ..
     """Keyed hashes of every query value, path segment and small form/JSON/text body value (and their parts),
     for ID-sync detection; whether the per-flow cap cut the list short."""
     acc = _Values(key)
-    path, _, query = req.path.partition("?")
+    path, query = request_target(req.path)
     _query(acc, "query", query)
     for i, segment in enumerate(s for s in path.split("/") if s):
+        if acc.truncated:
+            break
         acc.add("path", f"path[{i}]", unquote(segment))
     raw = req.raw_content or b""
     if raw and len(raw) <= MAX_BODY:
@@ -83,6 +87,8 @@ def request_values(req: http.Request, key: bytes) -> tuple[tuple[HashedValue, ..
 
 def _query(acc: _Values, where: str, query: str) -> None:
     for pair in query.split("&"):
+        if acc.truncated:
+            return
         if not pair:
             continue
         name, _, value = pair.partition("=")
