@@ -46,12 +46,12 @@ class FlowRecord:
     mitm_id: str  # mitmproxy's own flow id, to find the flow in mitmweb
     started: float  # request timestamp (seconds since the epoch; from the capture when offline)
     method: str
-    url: str  # query values removed, parameter names kept: https://h/p?a=&b=
+    url: str  # query values removed, names kept, secrets in the path masked: https://h/reset/[token:HASH]?a=&b=
     scheme: str
-    host: str
+    host: str  # the real destination (observe.destination), not what the Host header claims
     port: int
-    path: str  # without the query
-    query_names: tuple[str, ...]
+    path: str  # without the query; secrets replaced by [KIND:HASH] placeholders (observe.paths)
+    query_names: tuple[str, ...]  # secret-looking names masked like path segments
     site: str  # registrable domain of host (sites.site_of)
     kind: str  # one of REQUEST_KINDS
     client: str  # one of CLIENTS
@@ -65,6 +65,8 @@ class FlowRecord:
     background_reason: str | None = None
     user_agent: str | None = None
     error: str | None = None
+    host_header: str | None = None  # the Host (or :authority) header's host when it names another host than `host`
+    cookies_cut: int = 0  # cookies past observe.cookies.MAX_COOKIES per direction, counted and not recorded
     # Filled in after observation:
     session_id: str | None = None
     step_id: str | None = None

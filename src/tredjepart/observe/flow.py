@@ -1,5 +1,7 @@
 """One mitmproxy HTTPFlow in, plain records out (records.Observation). Nothing secret leaves this module:
-cookie values become keyed hashes, query values are dropped, bodies are only fingerprinted."""
+cookie values become keyed hashes, query values are dropped, secrets in paths and query names become keyed-hash
+placeholders (observe.paths), bodies are only fingerprinted. The host is the real destination, not the Host
+header (observe.destination); at most cookies.MAX_COOKIES cookies per direction are read."""
 
 from __future__ import annotations
 
@@ -7,17 +9,22 @@ import hashlib
 
 from mitmproxy import http
 
-from tredjepart.shapes import value_shape
+from tredjepart.shapes import SHAPE_SCAN, value_shape
 from tredjepart.hashing import entropy, keyed_hash
 from tredjepart.ids import record_id
 from tredjepart.observe.background import background_reason
 from tredjepart.observe.client import classify_client
+from tredjepart.observe.cookies import sent_cookies, set_cookies
+from tredjepart.observe.destination import destination, flow_sni
 from tredjepart.observe.headers import HeaderMap, header_map
-from tredjepart.observe.cookies import parse_cookie_header, parse_set_cookie, split_set_cookie_values
 from tredjepart.observe.kinds import KindInput, media_type, request_kind
+from tredjepart.observe.paths import mask_free_text, mask_name, mask_path, request_target
 from tredjepart.observe.urls import host_of_url, strip_query_values
 from tredjepart.records import CookieRecord, FlowRecord, Observation, ScriptRecord
-from tredjepart.sites import normalize_host, site_of
+from tredjepart.sites import site_of
+
+MAX_USER_AGENT = 1024  # characters of a User-Agent read and kept
+
 
 def observe(
     flow: http.HTTPFlow,
@@ -30,14 +37,15 @@ def observe(
     req, resp = flow.request, flow.response
     h = header_map(req.headers)
     rh = header_map(resp.headers) if resp is not None else HeaderMap()
-    host = normalize_host(req.pretty_host)
-    url, path, names = strip_query_values(req.scheme, host, req.port, req.path)
+    host, host_header = destination(req.host, req.host_header, flow_sni(flow))
+    url, path, names = strip_query_values(req.scheme, host, req.port, req.path, key)
+    raw_path = request_target(req.path)[0]  # read for the kind and background, never stored
     dest, mode = h.get1("sec-fetch-dest"), h.get1("sec-fetch-mode")
     resp_type = rh.get1("content-type")
     kind = request_kind(
         KindInput(
             method=req.method,
-            path=path,
+            path=raw_path,
             sec_fetch_dest=dest,
             sec_fetch_mode=mode,
             accept=h.get1("accept"),
@@ -47,9 +55,9 @@ def observe(
             ping_to="ping-to" in h or "ping-from" in h,
         )
     )
-    ua = h.get1("user-agent")
+    ua = (h.get1("user-agent") or "")[:MAX_USER_AGENT] or None
     bg = background_reason(
-        host, path, sec_fetch_site=h.get1("sec-fetch-site"), sec_fetch_mode=mode, extra_hosts=background_hosts
+        host, raw_path, sec_fetch_site=h.get1("sec-fetch-site"), sec_fetch_mode=mode, extra_hosts=background_hosts
     )
     referer = h.get1("referer") or h.get1("origin")
     referer_host = host_of_url(referer) if referer else None
@@ -76,16 +84,25 @@ def observe(
         top_level=kind == "document" and (dest is None or dest == "document"),
         background=bg is not None,
         background_reason=bg,
-        user_agent=ua,
-        error=flow.error.msg if flow.error else _status_error(resp),
+        user_agent=mask_free_text(ua, key),  # an app may put a device id in it
+        error=mask_free_text(flow.error.msg if flow.error else _status_error(resp), key),
+        host_header=host_header,
         session_id=session_id,
     )
     obs = Observation(flow=record, headers=(h, rh))
-    obs.cookies.extend(_sent_cookies(record, h.get("cookie", ()), key, store_values, obs.cookie_values))
+    sent, cut = sent_cookies(h.get("cookie", ()))
+    obs.cookies.extend(_cookie(record, "sent", i, n, v, key, store_values) for i, (n, v) in enumerate(sent))
+    obs.cookie_values.extend(v for _, v in sent)
     if resp is not None:
         when = resp.timestamp_start or req.timestamp_start
-        obs.cookies.extend(_set_cookies(record, rh.get("set-cookie", ()), when, key, store_values,
-                                        obs.cookie_values))
+        made, set_cut = set_cookies(rh.get("set-cookie", ()), when)
+        cut += set_cut
+        for i, c in enumerate(made):
+            obs.cookies.append(_cookie(record, "set", i, c.name, c.value, key, store_values, domain=c.domain,
+                                       path=mask_path(c.path, key) if c.path else None, lifetime=c.lifetime,
+                                       secure=c.secure, httponly=c.httponly, samesite=c.samesite,
+                                       partitioned=c.partitioned))
+            obs.cookie_values.append(c.value)
         if kind == "script" and resp.raw_content is not None:
             body = resp.get_content(strict=False) or b""
             obs.script_body = body
@@ -101,6 +118,7 @@ def observe(
                     session_id=session_id,
                 )
             )
+    record.cookies_cut = cut
     return obs
 
 
@@ -109,51 +127,17 @@ def _cookie(record: FlowRecord, direction: str, i: int, name: str, value: str, k
         id=record_id(record.id, direction, str(i)),
         flow_id=record.id,
         direction=direction,
-        name=name[:256],
+        name=mask_name(name, key),
         host=record.host,
         site=record.site,
         value_hash=keyed_hash(key, value),
         value_length=len(value),
-        value_entropy=round(entropy(value), 4),
-        value_shape=value_shape(value),
+        value_entropy=round(entropy(value[:SHAPE_SCAN]), 4),
+        value_shape=value_shape(value[:SHAPE_SCAN]),
         value=value if keep else None,
         session_id=record.session_id,
         **attrs,
     )
-
-
-def _sent_cookies(record, values, key, keep, raw: list[str]) -> list[CookieRecord]:
-    out = []
-    for i, (name, value) in enumerate(parse_cookie_header(values)):
-        out.append(_cookie(record, "sent", i, name, value, key, keep))
-        raw.append(value)
-    return out
-
-
-def _set_cookies(record, values, when, key, keep, raw: list[str]) -> list[CookieRecord]:
-    out = []
-    for line in split_set_cookie_values(values):
-        for c in parse_set_cookie(line, when):
-            raw.append(c.value)
-            out.append(
-                _cookie(
-                    record,
-                    "set",
-                    len(out),
-                    c.name,
-                    c.value,
-                    key,
-                    keep,
-                    domain=c.domain,
-                    path=c.path,
-                    lifetime=c.lifetime,
-                    secure=c.secure,
-                    httponly=c.httponly,
-                    samesite=c.samesite,
-                    partitioned=c.partitioned,
-                )
-            )
-    return out
 
 
 def _status(resp: http.Response | None) -> int | None:
