@@ -297,3 +297,9 @@ def m004_hosts(db: Database) -> None:
         strict=True,
     )
     db.table("hosts").create_index(["session_id", "host"])
+
+
+# The observation floor's migration lives in its own module (host_header, cookies_cut, masking stored paths).
+from tredjepart.store.m005_observe import m005_observe  # noqa: E402
+
+MIGRATIONS()(m005_observe)
