@@ -28,6 +28,7 @@ upstream unless ``keep_host_header`` is set; when kept, the client's name for th
 
 from __future__ import annotations
 
+import functools
 import re
 
 from tredjepart.sites import is_ip, normalize_host
@@ -76,6 +77,12 @@ def destination(request_host: str | None, host_header: str | None, sni: str | No
     ``sni`` must be the SNI of the connection to ``request_host`` (callers pass None when the flow's server
     connection went elsewhere).
     """
+    cut = 4 * MAX_HOST  # longer is no host name; the cache below keeps its arguments
+    return _destination((request_host or "")[:cut], (host_header or "")[:cut] or None, (sni or "")[:cut] or None)
+
+
+@functools.lru_cache(maxsize=4096)  # a walkthrough talks to a few hundred hosts; checking an address is slow
+def _destination(request_host: str, host_header: str | None, sni: str | None) -> tuple[str, str | None]:
     target = normalize_host(request_host or "")[:MAX_HOST]
     claimed = authority_host(host_header)
     name = normalize_host(sni or "")[:MAX_HOST] or None

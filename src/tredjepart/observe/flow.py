@@ -37,7 +37,10 @@ def observe(
     req, resp = flow.request, flow.response
     h = header_map(req.headers)
     rh = header_map(resp.headers) if resp is not None else HeaderMap()
-    host, host_header = destination(req.host, req.host_header, flow_sni(flow))
+    claimed = h.get1("host")  # request.host_header, read from the header map (mitmproxy's Headers are slower)
+    if req.is_http2 or req.is_http3:
+        claimed = req.authority or claimed
+    host, host_header = destination(req.host, claimed, flow_sni(flow))
     url, path, names = strip_query_values(req.scheme, host, req.port, req.path, key)
     raw_path = request_target(req.path)[0]  # read for the kind and background, never stored
     dest, mode = h.get1("sec-fetch-dest"), h.get1("sec-fetch-mode")

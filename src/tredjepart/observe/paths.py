@@ -21,6 +21,7 @@ characters not kept); a query name is cut to ``MAX_NAME`` characters (never insi
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote, unquote
 
 from tredjepart.hashing import keyed_hash
@@ -29,6 +30,7 @@ from tredjepart.observe.tokens import is_asset_name, is_token_word, secret_spans
 MAX_PATH = 4096  # characters of a path kept
 MAX_NAME = 200  # characters of a query name kept
 MAX_NAMES = 256  # query names kept per URL
+CACHED = 2048  # paths up to this long are cached (with the key: placeholders hold keyed hashes)
 _SAFE = "!$&'()*+,;=:@-._~"  # RFC 3986 pchar without "%": what stays unencoded when a masked segment is encoded again
 _DECODE_ROUNDS = 3
 
@@ -69,11 +71,13 @@ def mask_text(raw: str, key: bytes | None, *, after_token_word: bool = False, as
 
 
 def mask_free_text(text: str | None, key: bytes | None, limit: int = 1024) -> str | None:
-    """A header-like text kept for reading (User-Agent, an error message, a cookie's Path attribute) with its
-    secret spans replaced; otherwise as sent (not decoded, brackets not escaped), cut to ``limit`` characters."""
-    if text is None:
-        return None
-    text = text[:limit]
+    """A header-like text kept for reading (User-Agent, an error message) with its secret spans replaced;
+    otherwise as sent (not decoded, brackets not escaped), cut to ``limit`` characters."""
+    return None if text is None else _mask_free_text(text[:limit], key)
+
+
+@functools.lru_cache(maxsize=4096)  # a device's User-Agent comes with every flow
+def _mask_free_text(text: str, key: bytes | None) -> str:
     spans = secret_spans(text)
     if not spans:
         return text
@@ -88,6 +92,17 @@ def mask_free_text(text: str | None, key: bytes | None, limit: int = 1024) -> st
 
 def mask_path(path: str, key: bytes | None) -> str:
     """A request path (no query, no fragment) with its secrets replaced; cut past MAX_PATH characters."""
+    if len(path) <= CACHED:
+        return _cached_path(path, key)
+    return _mask_path(path, key)
+
+
+@functools.lru_cache(maxsize=8192)  # a portal's pages and a tracker's endpoints come again and again
+def _cached_path(path: str, key: bytes | None) -> str:
+    return _mask_path(path, key)
+
+
+def _mask_path(path: str, key: bytes | None) -> str:
     cut = 0
     if len(path) > MAX_PATH:
         keep = path.rfind("/", 0, MAX_PATH + 1)
@@ -109,7 +124,12 @@ def mask_path(path: str, key: bytes | None) -> str:
 
 def mask_name(name: str, key: bytes | None) -> str:
     """A query parameter name (or a value-less query part) with its secrets replaced, cut to MAX_NAME."""
-    masked = mask_text(name[: 4 * MAX_NAME], key)
+    return _mask_name(name[: 4 * MAX_NAME], key)
+
+
+@functools.lru_cache(maxsize=8192)  # names repeat: uid, page, _ga ...
+def _mask_name(name: str, key: bytes | None) -> str:
+    masked = mask_text(name, key)
     if len(masked) <= MAX_NAME:
         return masked
     masked = masked[:MAX_NAME]
