@@ -3,7 +3,9 @@ detectors' cookie lookups are linear in the cookies kept."""
 
 from __future__ import annotations
 
+import gc
 import secrets
+import time
 import timeit
 
 import pytest
@@ -71,8 +73,8 @@ def test_per_flow_cost_is_bounded_however_many_cookies(flow_factory):
 
 
 def test_detectors_are_linear_in_the_cookies_kept(flow_factory, monkeypatch):
-    """With the cap lifted, 8x the cookies must cost about 8x (the quadratic lookups cost 36x: 0.03 s for 1,000
-    and 1.1 s for 8,000 sent cookies)."""
+    """With the cap lifted, 8x the cookies must cost about 8x, not 64x (the quadratic lookups cost 36x: 0.03 s for
+    1,000 and 1.1 s for 8,000 sent cookies; 8.5x now)."""
     times = {}
     for n in (1000, 8000):
         monkeypatch.setattr(observe_cookies.sent_cookies, "__defaults__", (n,))
@@ -90,8 +92,12 @@ def test_detectors_are_linear_in_the_cookies_kept(flow_factory, monkeypatch):
             detectors.on_flow(obs, signals)
 
         run()
-        times[n] = min(timeit.repeat(run, number=1, repeat=3))
-    assert times[8000] / times[1000] < 16, times
+        gc.disable()  # a collection landing in one run only would measure the collector, not the detectors
+        try:
+            times[n] = min(timeit.Timer(run, timer=time.process_time).repeat(number=1, repeat=5))
+        finally:
+            gc.enable()
+    assert times[8000] / times[1000] < 24, times  # linear: about 8; quadratic: about 64
 
 
 @pytest.mark.parametrize("n", [0, 1, MAX_COOKIES, MAX_COOKIES + 1])
