@@ -8,13 +8,13 @@ import pytest
 
 from tredjepart.hashing import keyed_hash
 from tredjepart.observe import observe
-from tredjepart.observe.paths import MAX_NAME, MAX_NAMES, MAX_PATH, mask_name, mask_path
+from tredjepart.observe.paths import MAX_NAME, MAX_NAMES, MAX_PATH, mask_name, mask_path, unguessable
 from tredjepart.observe.randomness import random_kind
 from tredjepart.observe.tokens import secret_spans
 from tredjepart.observe.urls import loggable_url, strip_query_values
 
 KEY = b"k" * 32
-PLACEHOLDER = re.compile(r"\[([a-z0-9]+):([0-9a-f]{32})\]")
+PLACEHOLDER = re.compile(r"\[([a-z0-9]+)(?::([0-9a-f]{32}))?\]")
 
 
 def kinds(masked: str) -> list[str]:
@@ -53,9 +53,24 @@ SECRETS = [
 
 @pytest.mark.parametrize("path, secret, kind", SECRETS)
 def test_secret_in_path_is_stored_as_placeholder_with_keyed_hash(path, secret, kind):
+    """A keyed hash where the value cannot be guessed; [KIND] alone for e-mails, CPR numbers, short codes."""
     masked = mask_path(path, KEY)
     assert secret not in masked
-    assert (kind, keyed_hash(KEY, secret)) in PLACEHOLDER.findall(masked), masked
+    expected = keyed_hash(KEY, secret) if unguessable(kind, secret) else ""
+    assert (kind, expected) in PLACEHOLDER.findall(masked), masked
+
+
+@pytest.mark.parametrize("kind, value, hashed", [
+    ("cpr", "0101901234", False), ("email", "a.very.long.address.nobody.guesses@example.dk", False),
+    ("token", "123456", False), ("session", "1a2b3c", False), ("id", "Lm-9qVlU", False),
+    ("token", "Xk29fLq0ZpA7", True), ("hex", "3f2a9c0d1e2b4a5f", True),
+    ("uuid", "550e8400-e29b-41d4-a716-446655440000", True),
+])
+def test_only_values_that_cannot_be_guessed_get_a_hash(kind, value, hashed):
+    """Whoever holds the database holds its key: a hash of a CPR number or a 6-digit code could be reversed by
+    trying them all, so those are masked without one."""
+    assert unguessable(kind, value) is hashed
+    assert mask_path(f"/x;token={value}", KEY).endswith("]") and value not in mask_path(f"/x;token={value}", KEY)
 
 
 # Paths that must stay as they are: words, slugs, numbers, dates, versions, content-hashed assets.
@@ -105,7 +120,7 @@ def test_without_a_key_the_placeholder_names_the_kind_only():
 
 
 def test_masked_segment_is_encoded_again_and_the_rest_kept_as_sent():
-    assert mask_path("/a%20b/u/jens%40example.dk", KEY).startswith("/a%20b/u/[email:")
+    assert mask_path("/a%20b/u/jens%40example.dk", KEY) == "/a%20b/u/[email]"
     assert mask_path("/x/a%20b@c.dk%20z", KEY).endswith("%20z") and "@" not in mask_path("/x/a%20b@c.dk", KEY)
 
 

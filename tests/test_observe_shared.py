@@ -21,7 +21,7 @@ from tredjepart.observe.paths import mask_path, request_target
 from tredjepart.observe.urls import strip_query_values
 
 KEY = b"k" * 32
-PLACEHOLDER = re.compile(r"\[([a-z0-9]+):[0-9a-f]{32}\]")
+PLACEHOLDER = re.compile(r"\[([a-z0-9]+)(?::[0-9a-f]{32})?\]")
 SKIP_DIRS = {"tracker-lists", "http-state", "cookie-db"}
 
 

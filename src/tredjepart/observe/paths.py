@@ -5,14 +5,22 @@ detectors' evidence and the findings' messages) goes through ``mask_path``/``mas
 observe.tokens is replaced with
 
     ``[KIND:HASH]``    e.g. ``/reset/[token:3f2a9c0d1e2b4a5f6a7b8c9d0e1f2a3b]``
+    ``[KIND]``         e.g. ``/sag/[cpr]/kvittering``, ``/verify/[token]`` for a 6-digit code
 
-where KIND says what it was (``email``, ``jwt``, ``cpr``, ``session``, ``token``, or the shape of a random run:
-``uuid``, ``hex``, ``base64``, ``mixed``) and HASH is ``hashing.keyed_hash`` of the percent-decoded span with the
-database's key: 32 hex digits, the same as a cookie's ``value_hash`` for the same value. Two requests with the
-same token compare equal in the database, and the token cannot be read. Without a key (log lines) the
-placeholder is ``[KIND]``. Literal brackets in the rest of a path are percent-encoded (``%5B``, ``%5D``), so a
-bracket in a stored path is always a placeholder. A segment with a masked span is stored percent-decoded and
-encoded again (``%2540`` and ``%40`` both become ``%40``); a segment without one is stored as sent.
+where KIND says what it was (``email``, ``jwt``, ``cpr``, ``session``, ``token``, ``id``, or the shape of a
+random run: ``uuid``, ``hex``, ``base64``, ``mixed``) and HASH is ``hashing.keyed_hash`` of the percent-decoded
+span with the database's key: 32 hex digits, the same as a cookie's ``value_hash`` for the same value. Two
+requests with the same token compare equal in the database, and the token cannot be read.
+
+A hash is kept only for a value that cannot be guessed (``unguessable``): at least ``HASH_BITS`` bits by its
+length and alphabet, and no e-mail address or CPR number. Whoever holds the database holds its key, and could
+try every CPR number (a few billion) or every 6-digit code against a hash; so those are ``[cpr]``, ``[email]``,
+``[token]`` and compare equal to nothing. (The recorder's masking of a declared test identity writes the same
+``[cpr]``/``[email]`` forms.) Without a key (log lines) every placeholder is ``[KIND]``.
+
+Literal brackets in the rest of a path are percent-encoded (``%5B``, ``%5D``), so a bracket in a stored path is
+always a placeholder. A segment with a masked span is stored percent-decoded and encoded again (``%2540`` and
+``%40`` both become ``%40``); a segment without one is stored as sent.
 
 Bounds: a path longer than ``MAX_PATH`` characters is cut at a segment boundary and ends in ``/[cut:N]`` (N
 characters not kept); a query name is cut to ``MAX_NAME`` characters (never inside a placeholder); past
@@ -33,11 +41,32 @@ MAX_NAMES = 256  # query names kept per URL
 CACHED = 2048  # paths up to this long are cached (with the key: placeholders hold keyed hashes)
 _SAFE = "!$&'()*+,;=:@-._~"  # RFC 3986 pchar without "%": what stays unencoded when a masked segment is encoded again
 _DECODE_ROUNDS = 3
+HASH_BITS = 64  # a value with less room than this is masked without a hash
+GUESSABLE_KINDS = frozenset({"cpr", "email"})  # values a list of people's numbers or addresses would find
+_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def unguessable(kind: str, value: str) -> bool:
+    """Whether a keyed hash of ``value`` gives nothing away: no e-mail or CPR number, and at least HASH_BITS bits
+    by length and alphabet (digits 3.3 bits a character, hex 4, one-case letters and digits 5.2, mixed case 6)."""
+    if kind in GUESSABLE_KINDS:
+        return False
+    if value.isdigit():
+        per_char = 3.32
+    elif all(c in _HEX_DIGITS for c in value.lower()) and (value.islower() or value.isupper() or value.isdigit()):
+        per_char = 4.0
+    elif value.lower() == value or value.upper() == value:
+        per_char = 5.17
+    else:
+        per_char = 5.95
+    return len(value) * per_char >= HASH_BITS
 
 
 def placeholder(kind: str, value: str, key: bytes | None) -> str:
-    """``[kind:keyed hash]`` for a secret ``value``, ``[kind]`` without a key."""
-    return f"[{kind}:{keyed_hash(key, value)}]" if key is not None else f"[{kind}]"
+    """``[kind:keyed hash]`` for a secret ``value`` that cannot be guessed; ``[kind]`` otherwise or without a key."""
+    if key is None or not unguessable(kind, value):
+        return f"[{kind}]"
+    return f"[{kind}:{keyed_hash(key, value)}]"
 
 
 def _decode(text: str) -> str:
