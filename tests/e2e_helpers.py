@@ -72,14 +72,15 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
 
 
 class Sites:
-    """Local servers answering for many host names: ``routes[host][path] = (status, headers, body)``."""
+    """Local servers answering for many host names: ``routes[host][path] = (status, headers, body)``, on
+    ``address`` (loopback unless a test needs them elsewhere)."""
 
-    def __init__(self, routes: dict, tmp: Path) -> None:
+    def __init__(self, routes: dict, tmp: Path, address: str = "127.0.0.1") -> None:
         self.routes = routes
         self.requests: list[tuple[str, str, dict]] = []
         handler = self._handler()
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.https = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.http = ThreadingHTTPServer((address, 0), handler)
+        self.https = ThreadingHTTPServer((address, 0), handler)
         cert, key = self_signed(tmp)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)

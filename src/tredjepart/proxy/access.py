@@ -5,7 +5,9 @@ reaches the port reaches it whatever its address), with mitmproxy's own proxy au
 a password made at start-up and printed, unless the tester gave one.
 
 Modes whose clients cannot be asked for a password are left as they are: WireGuard (its clients hold the keys),
-transparent, reverse, DNS, TUN and local capture (they are not reached as a proxy).
+transparent, reverse, DNS, TUN and local capture (they are not reached as a proxy). mitmproxy's proxyauth, once
+set, asks every HTTP request of every mode for a password, and a phone's apps cannot answer the 401 it sends
+through the tunnel: so a WireGuard client counts as logged in from its first packet (``holds_key``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 
-from mitmproxy.proxy.mode_specs import ProxyMode, RegularMode, Socks5Mode, UpstreamMode
+from mitmproxy.proxy.mode_specs import ProxyMode, RegularMode, Socks5Mode, UpstreamMode, WireGuardMode
 
 logger = logging.getLogger("tredjepart.proxy.addon")
 
@@ -43,6 +45,11 @@ def exposed(listen_host: str, modes: Sequence[str]) -> list[str]:
         if isinstance(mode, ASKS_FOR_PASSWORD) and not is_loopback(mode.listen_host(listen_host)):
             out.append(spec)
     return out
+
+
+def holds_key(client) -> bool:
+    """Whether this client connection came through the WireGuard mode: its key was its credential."""
+    return isinstance(getattr(client, "proxy_mode", None), WireGuardMode)
 
 
 def new_credentials() -> str:

@@ -16,7 +16,7 @@ from mitmproxy.utils import asyncio_utils
 
 from tredjepart.policy import load_policies
 from tredjepart.proxy import control
-from tredjepart.proxy.access import guard
+from tredjepart.proxy.access import guard, holds_key
 from tredjepart.proxy.banner import banner
 from tredjepart.proxy.listener import ProxyListener
 from tredjepart.proxy.terminal import Terminal
@@ -218,6 +218,11 @@ class Auditor:
         client = flow.client_conn.peername[0] if flow.client_conn.peername else None
         flow.response = await control.respond(self.recorder, flow.request, client, self._control_host, self._token,
                                               self._wireguard)
+
+    def client_connected(self, client) -> None:
+        """A WireGuard client is logged in by its key: without this, proxyauth answers its requests 401."""
+        if self._auth and holds_key(client) and (auth := ctx.master.addons.get("proxyauth")) is not None:
+            auth.authenticated[client] = ("wireguard", "")
 
     def response(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
