@@ -34,7 +34,7 @@ class Walk:
         obs.flow.party = party
         for r in (*obs.cookies, *obs.scripts):
             r.party = party
-        return obs, self.detectors.on_flow(obs, wire_signals(f, KEY))
+        return obs, self.detectors.on_flow(obs, wire_signals(f, KEY, obs))
 
 
 def kinds(result):
@@ -169,7 +169,7 @@ def test_cookie_record_value_shape_field_wins_when_observe_stores_it(flow_factor
     rec = obs.cookies[0]
     fields = {name: getattr(rec, name) for name in rec.__slots__}
     obs.cookies = [SimpleNamespace(**{**fields, "party": "third", "value_shape": "boolean"})]
-    assert detect_identifier_cookies(obs, wire_signals(f, KEY), SessionState())[1] == []
+    assert detect_identifier_cookies(obs, wire_signals(f, KEY, obs), SessionState())[1] == []
     obs.cookies = [SimpleNamespace(**{**fields, "party": "third", "value_shape": "base64"})]
     assert len(detect_identifier_cookies(obs, None, SessionState())[1]) == 1
 

@@ -25,7 +25,7 @@ def run(detectors, flow, party):
     obs.flow.step_id = "step1"
     for r in (*obs.cookies, *obs.scripts):
         r.party = party
-    return obs, detectors.on_flow(obs, wire_signals(flow, KEY))
+    return obs, detectors.on_flow(obs, wire_signals(flow, KEY, obs))
 
 
 def test_on_flow_returns_detections_findings_behaviours(flow_factory):

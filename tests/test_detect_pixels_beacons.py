@@ -24,7 +24,7 @@ def seen(flow, session="s1"):
     obs.flow.party = party
     for r in (*obs.cookies, *obs.scripts):
         r.party = party
-    return obs, wire_signals(flow, KEY)
+    return obs, wire_signals(flow, KEY, obs)
 
 
 def png(w, h):

@@ -12,9 +12,14 @@ import pytest
 from tredjepart.hashing import keyed_hash
 from tredjepart.observe import observe
 from tredjepart.observe.images import image_size
-from tredjepart.observe.signals import wire_signals
+from tredjepart.observe.signals import wire_signals as _wire_signals
 
 KEY = b"k" * 32
+
+
+def wire_signals(flow, key):
+    """The signals as the recorder reads them: after observe, from its parsed headers and cookies."""
+    return _wire_signals(flow, key, observe(flow, "s1", key))
 GIF_1X1 = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 # A 1x1 JPEG made by Chromium's encoder (canvas.toDataURL("image/jpeg")).
 JPEG_1X1 = base64.b64decode(

@@ -26,7 +26,7 @@ class Walk:
         obs.flow.party = party
         for r in (*obs.cookies, *obs.scripts):
             r.party = party
-        return obs, self.detectors.on_flow(obs, wire_signals(f, KEY))
+        return obs, self.detectors.on_flow(obs, wire_signals(f, KEY, obs))
 
 
 # --- ETag -------------------------------------------------------------------------------------------------------

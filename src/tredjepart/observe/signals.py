@@ -1,6 +1,6 @@
 """The extra wire facts the detectors need (tredjepart.detect), read from one flow with nothing secret in clear.
 
-``wire_signals(flow, key)`` reads: the image dimensions from the first bytes of the response body (GIF, PNG, WebP
+``wire_signals(flow, key, obs)`` reads: the image dimensions from the first bytes of the response body (GIF, PNG, WebP
 and JPEG headers; an image is never decoded), whether the response body is empty, Content-Length, the request's
 content type and Sec-Fetch-Dest/Mode/Site, whether Ping-To/Ping-From were sent, the redirect target's host, and
 keyed hashes (``hashing.keyed_hash``, the database's key) of
@@ -27,9 +27,7 @@ from tredjepart.shapes import SHAPE_SCAN, normalize_tag, tag_format, value_shape
 from tredjepart.hashing import entropy, keyed_hash
 from tredjepart.observe.headers import HeaderMap, header_map
 from tredjepart.observe.images import image_head, image_size
-from tredjepart.observe.cookies import sent_cookies, set_cookies
 from tredjepart.observe.kinds import media_type
-from tredjepart.observe.paths import mask_name
 from tredjepart.observe.urls import host_of_url
 from tredjepart.observe.values import MIN_PART, SPLIT, HashedValue, request_values
 from tredjepart.records import Observation
@@ -99,13 +97,14 @@ class Signals:
         return self._by_key.get((direction, name, value_hash))
 
 
-def wire_signals(flow: http.HTTPFlow, key: bytes, obs: Observation | None = None) -> Signals:
+def wire_signals(flow: http.HTTPFlow, key: bytes, obs: Observation) -> Signals:
     """The detectors' wire facts of ``flow``. Never raises on hostile input (bad bodies, headers, images).
 
-    Given the flow's Observation, its parsed cookies (hashes, shapes, raw values) are reused, not parsed again.
+    The flow's Observation gives its parsed headers and cookies (hashes, shapes, raw values): nothing is parsed
+    twice.
     """
     req, resp = flow.request, flow.response
-    if obs is not None and obs.headers:
+    if obs.headers:
         h, rh = obs.headers
     else:
         h = header_map(req.headers)
@@ -137,7 +136,7 @@ def wire_signals(flow: http.HTTPFlow, key: bytes, obs: Observation | None = None
         ping_headers="ping-to" in h or "ping-from" in h,
         values=values,
         values_truncated=truncated,
-        cookies=_cookie_facts_of(obs, key) if obs is not None else _cookie_facts(flow, key, h, rh),
+        cookies=_cookie_facts_of(obs, key),
         etag=etag,
         if_none_match=tuple(_tag(key, t) for t in _split_tags(h.get1("if-none-match", ""))),
         location_host=location[0],
@@ -146,16 +145,6 @@ def wire_signals(flow: http.HTTPFlow, key: bytes, obs: Observation | None = None
 
 
 # --- cookies ----------------------------------------------------------------------------------------------------
-
-def _cookie_facts(flow: http.HTTPFlow, key: bytes, h: HeaderMap, rh: HeaderMap) -> tuple[CookieFacts, ...]:
-    """The same cookies observe records (same cap, same masked names), read again from the flow."""
-    out = [_facts(key, "sent", mask_name(n, key), v) for n, v in sent_cookies(h.get("cookie", ()))[0]]
-    if flow.response is not None:
-        when = flow.response.timestamp_start or flow.request.timestamp_start
-        for c in set_cookies(rh.get("set-cookie", ()), when)[0]:
-            out.append(_facts(key, "set", mask_name(c.name, key), c.value))
-    return tuple(out)
-
 
 def _cookie_facts_of(obs: Observation, key: bytes) -> tuple[CookieFacts, ...]:
     return tuple(_facts(key, c.direction, c.name, value, c.value_hash, c.value_shape)

@@ -3,7 +3,7 @@ query parts masked (observe.paths)."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from tredjepart.observe.paths import mask_names, mask_path, request_target
 
@@ -46,11 +46,6 @@ def loggable_url(request) -> str:
         return strip_query_values(request.scheme, request.host, request.port, request.path)[0][:300]
     except Exception:  # noqa: BLE001 - a log line must never fail on what it describes
         return "(unprintable URL)"
-
-
-def query_values(query: str) -> list[tuple[str, str]]:
-    """Name/value pairs of a query string, for hashing only (never stored in clear)."""
-    return parse_qsl(query, keep_blank_values=True)
 
 
 def host_of_url(url: str) -> str | None:
