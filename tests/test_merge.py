@@ -9,7 +9,7 @@ from sqlite_utils import Database
 from tredjepart.cli import main
 from tredjepart.hashing import keyed_hash
 from tredjepart.report.example import SESSION_ID, T0, build_example
-from tredjepart.report.merge import NotATredjepartDatabase, merge
+from tredjepart.store.merge import NotATredjepartDatabase, merge
 from tredjepart.store.db import read_key
 from tredjepart.store.schema import table_columns
 
@@ -89,7 +89,7 @@ def test_refuses_what_is_not_a_tredjepart_database(tmp_path, inputs):
     Database(other).table("things").insert({"x": 1})
     out = tmp_path / "all.sqlite"
     for bad, words in ((text, "not an SQLite database"), (other, "not a tredjepart database"),
-                       (tmp_path / "missing.sqlite", "no such file")):
+                       (tmp_path / "missing.sqlite", "no such database file")):
         with pytest.raises(NotATredjepartDatabase, match=words):
             merge(out, [a, bad])
         assert not out.exists()  # checked before anything is written

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from sqlite_utils import Database
 
 from tredjepart.cli import main
-from tredjepart.report import open_report_db, write_report
+from tredjepart.report import write_report
+from tredjepart.store import open_readonly
 from tredjepart.report.example import SESSION_ID, T0, build_example
 
 
@@ -68,7 +69,7 @@ def test_bad_input_exits_2(path, tmp_path):
 
 def test_report_opens_read_only(path):
     before = os.stat(path).st_mtime_ns
-    db = open_report_db(path)
+    db = open_readonly(path)
     with pytest.raises(Exception, match="readonly"):
         db.execute("delete from flows")
     db.close()

@@ -71,14 +71,15 @@ def draft(db: str, session: str | None, all_sessions: bool, out: str | None, for
 
     Example: tredjepart policy draft audit.sqlite --session login -o policies/portal.yaml
     """
-    from tredjepart.report import SelectionError, choose_sessions, open_report_db
+    from tredjepart.report import SelectionError, choose_sessions
+    from tredjepart.store import open_readonly
     from tredjepart.report.draft import read_session, render_draft
     from tredjepart.report.queries import default_entities, describe_session
 
     if out and not force and os.path.exists(out):
         raise BadInput(f"{out} exists; give another file, or --force to overwrite it")
     try:
-        database = open_report_db(db)
+        database = open_readonly(db)
     except ValueError as e:
         raise BadInput(str(e)) from e
     try:

@@ -17,10 +17,10 @@ from tredjepart.cli.options import EXIT_FOUND, EXIT_OK, BadInput, all_sessions_o
 
 
 def _open(path: str):
-    from tredjepart.report import open_report_db
+    from tredjepart.store import open_readonly
 
     try:
-        return open_report_db(path)
+        return open_readonly(path)
     except ValueError as e:
         raise BadInput(str(e)) from e
 
@@ -118,7 +118,7 @@ def merge(out, inputs) -> None:
 
     Example: tredjepart merge all.sqlite anna.sqlite bo.sqlite
     """
-    from tredjepart.report.merge import merge as run_merge
+    from tredjepart.store.merge import merge as run_merge
 
     try:
         result = run_merge(out, inputs)

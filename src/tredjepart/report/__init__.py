@@ -1,7 +1,8 @@
-"""Reports from a tredjepart database: Markdown, HTML and JSON, plus diff, merge, export and the draft policy.
+"""Reports from a tredjepart database: Markdown, HTML and JSON, plus diff, export and the draft policy.
 
 A report never touches mitmproxy: it is SQL (``queries``) into a plain model (``model``), rendered by
-``markdown``, ``html`` or ``json_report``. It works offline and only reads the database. ``draft`` lives here
+``markdown``, ``html`` or ``json_report``. It works offline and only reads the database, opened by
+``store.open_readonly`` (merging databases is the store's: ``store.merge``). ``draft`` lives here
 too: a draft policy is one more reading of a recorded session.
 """
 
@@ -14,37 +15,19 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from tredjepart.report.model import Report, build_report
-from tredjepart.report.queries import Selection, SelectionError, check_database, choose_sessions
+from tredjepart.report.queries import Selection, SelectionError, choose_sessions
+from tredjepart.store.db import open_readonly
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("md", "html", "json")
 
 __all__ = ["FORMATS", "Report", "Selection", "SelectionError", "build_json", "build_report", "choose_sessions",
-           "open_report_db", "render", "write_report"]
-
-
-def open_report_db(path: str | Path) -> Database:
-    """Open an existing tredjepart database for reading; ValueError when it is missing or not one."""
-    import sqlite3
-
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such database file")
-    with path.open("rb") as f:
-        if f.read(16) != b"SQLite format 3\x00":
-            raise ValueError(f"{path}: not an SQLite database")
-    db = Database(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True))
-    try:
-        check_database(db)
-    except (ValueError, sqlite3.DatabaseError) as e:
-        db.close()
-        raise ValueError(f"{path}: {e}") from e
-    return db
+           "render", "write_report"]
 
 
 def _db(db: Database | str | Path) -> tuple[Database, bool]:
-    return (db, False) if isinstance(db, Database) else (open_report_db(db), True)
+    return (db, False) if isinstance(db, Database) else (open_readonly(db), True)
 
 
 def render(report: Report, fmt: str = "md", lang: str = "da") -> str:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tredjepart.report import open_report_db
 from tredjepart.report.i18n import Catalog
 from tredjepart.report.queries import choose_sessions
+from tredjepart.store.db import open_readonly
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 WORSE_KINDS = {"third_party_new", "cookie_new", "lifetime_longer", "script_changed", "coverage_lost"}
@@ -75,7 +75,7 @@ def parse_spec(spec: str) -> tuple[Path, str | None]:
 
 def load_side(spec: str) -> Side:
     path, session = parse_spec(spec)
-    db = open_report_db(path)
+    db = open_readonly(path)
     try:
         ids = choose_sessions(db, [session] if session else []).ids
         if not ids:

@@ -24,23 +24,15 @@ from tredjepart.report.model import (SEVERITY_ORDER, Background, BlindSpot, Find
 from tredjepart.report.owners import default_entities, owner_of, purpose_of
 from tredjepart.report.rows import json_dict, json_list
 
-__all__ = ["Selection", "SelectionError", "check_database", "choose_sessions", "default_entities", "describe_session",
+__all__ = ["Selection", "SelectionError", "choose_sessions", "default_entities", "describe_session",
            "finding_item", "printable", "select_sessions", "session_report", "with_solution_traffic"]
 
 logger = logging.getLogger(__name__)
 
-CORE_TABLES = ("meta", "sessions", "steps", "flows", "cookies", "scripts", "findings")
 
 
 class SelectionError(ValueError):
     """A session selector that names no session, or more than one."""
-
-
-def check_database(db: Database) -> None:
-    """Raise ValueError unless ``db`` looks like a tredjepart database."""
-    missing = [t for t in CORE_TABLES if not db.table(t).exists()]
-    if missing:
-        raise ValueError(f"not a tredjepart database (no table {', '.join(missing)})")
 
 
 @dataclass(frozen=True, slots=True)

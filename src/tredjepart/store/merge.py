@@ -10,26 +10,19 @@ other; OUT keeps its own ``hmac_key`` for what is recorded into it later.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from tredjepart.store.db import NotATredjepartDatabase, open_database, open_readonly, read_key
 from tredjepart.store.schema import table_columns
 from tredjepart.store.views import create_views
-from tredjepart.store.writer import open_database
 
 logger = logging.getLogger(__name__)
 
-MIGRATION_SET = "tredjepart"
-REQUIRED = ("meta", "sessions", "steps", "flows", "cookies", "scripts", "findings")
 FIRST = ("sessions", "steps", "flows")  # copied first so that rows referring to them come after
-
-
-class NotATredjepartDatabase(ValueError):
-    """An input that is missing, not SQLite, or not made by tredjepart."""
 
 
 @dataclass(slots=True)
@@ -42,30 +35,13 @@ class MergeResult:
 
 
 def check_input(path: Path) -> tuple[str, str]:
-    """(key_id, key hex) of a tredjepart database at ``path``; NotATredjepartDatabase otherwise."""
-    if not path.is_file():
-        raise NotATredjepartDatabase(f"{path}: no such file")
-    with path.open("rb") as f:
-        if f.read(16) != b"SQLite format 3\x00":
-            raise NotATredjepartDatabase(f"{path}: not an SQLite database, so not a tredjepart database")
+    """(key_id, key hex) of the tredjepart database at ``path``; NotATredjepartDatabase otherwise."""
+    db = open_readonly(path)
     try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
-        try:
-            tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-            missing = [t for t in REQUIRED if t not in tables]
-            if missing or "_sqlite_migrations" not in tables:
-                raise NotATredjepartDatabase(
-                    f"{path}: not a tredjepart database (missing table {', '.join(missing or ['_sqlite_migrations'])})")
-            if not conn.execute("select 1 from _sqlite_migrations where migration_set = ?", [MIGRATION_SET]).fetchone():
-                raise NotATredjepartDatabase(f"{path}: not a tredjepart database (no tredjepart migrations)")
-            meta = dict(conn.execute("select key, value from meta where key in ('hmac_key', 'key_id')").fetchall())
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as e:
-        raise NotATredjepartDatabase(f"{path}: cannot read as a tredjepart database: {e}") from e
-    if "hmac_key" not in meta or "key_id" not in meta:
-        raise NotATredjepartDatabase(f"{path}: not a tredjepart database (no hashing key in meta)")
-    return meta["key_id"], meta["hmac_key"]
+        key, key_id = read_key(db)
+    finally:
+        db.close()
+    return key_id, key.hex()
 
 
 def merge(out: str | Path, inputs: Sequence[str | Path]) -> MergeResult:
