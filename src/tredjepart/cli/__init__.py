@@ -9,8 +9,7 @@ from __future__ import annotations
 import click
 
 from tredjepart import __version__
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+from tredjepart.cli.options import CONTEXT_SETTINGS
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

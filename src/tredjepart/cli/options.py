@@ -12,6 +12,7 @@ from __future__ import annotations
 import click
 
 EXIT_OK, EXIT_FOUND, EXIT_BAD, EXIT_INCOMPLETE = 0, 1, 2, 3
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class BadInput(click.ClickException):

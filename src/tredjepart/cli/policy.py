@@ -6,8 +6,7 @@ import os
 
 import click
 
-from tredjepart.cli import CONTEXT_SETTINGS
-from tredjepart.cli.options import EXIT_BAD, EXIT_OK, BadInput, all_sessions_option, note_left_out
+from tredjepart.cli.options import CONTEXT_SETTINGS, EXIT_BAD, EXIT_OK, BadInput, all_sessions_option, note_left_out
 from tredjepart.policy import check_policies
 from tredjepart.policy.model import unfilled
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import click
 
-from tredjepart.cli import CONTEXT_SETTINGS
-from tredjepart.cli.options import EXIT_FOUND, EXIT_OK, BadInput, all_sessions_option, note_left_out
+from tredjepart.cli.options import CONTEXT_SETTINGS, EXIT_FOUND, EXIT_OK, BadInput, all_sessions_option, note_left_out
 
 
 def _open(path: str):

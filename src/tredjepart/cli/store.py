@@ -6,8 +6,7 @@ import sys
 
 import click
 
-from tredjepart.cli import CONTEXT_SETTINGS
-from tredjepart.cli.options import EXIT_INCOMPLETE, BadInput
+from tredjepart.cli.options import CONTEXT_SETTINGS, EXIT_INCOMPLETE, BadInput
 
 
 @click.command("recover", context_settings=CONTEXT_SETTINGS)

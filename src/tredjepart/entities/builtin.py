@@ -35,6 +35,7 @@ from typing import Any
 
 from tredjepart.entities.layer import Layer
 from tredjepart.entities.model import BUILTIN, CATEGORIES, PURPOSES, Entity, Sdk, Service, categories_of
+from tredjepart.entities.text import parse_text
 from tredjepart.sites import normalize_host, validate_pattern
 
 logger = logging.getLogger(__name__)
@@ -211,8 +212,6 @@ def builtin_text() -> str:
 @functools.cache
 def builtin_layer() -> Layer:
     """The built-in data, parsed once per process."""
-    from tredjepart.entities.loaders import parse_text  # the YAML reader with file:line:col errors
-
     label = f"tredjepart/{BUILTIN_RESOURCE}"
     layer = parse_own_format(parse_text(builtin_text(), label, "yaml"), BUILTIN, label)
     logger.debug("built-in entities: %d patterns, %d sdks", len(layer.domains) + len(layer.globs), len(layer.sdks))

@@ -7,18 +7,15 @@ We ship none of the third-party lists (their licences forbid it); users load the
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tredjepart.entities.builtin import builtin_layer, is_own_format, parse_own_format
 from tredjepart.entities.foreign import PARSERS
 from tredjepart.entities.index import Entities, Layer
+from tredjepart.entities.text import parse_text
 
 logger = logging.getLogger(__name__)
 
@@ -26,44 +23,6 @@ UNKNOWN_FORMAT = (
     "not a tracker list tredjepart knows (expected Disconnect services/entities, DuckDuckGo tds or android-tds, "
     "or tredjepart's own format)"
 )
-
-
-# libyaml's parser when PyYAML was built with it: six times faster on the built-in file, which every proxy and
-# worker start reads.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
-    """YAML's safe loader with only true/false as booleans (as YAML 1.2), so a bare ``country: NO`` is Norway."""
-
-
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-
-
-def parse_text(text: str, label: str, kind: str | None = None) -> Any:
-    """JSON or YAML text parsed; ValueError with ``label:line:col`` when it does not parse.
-
-    ``kind`` is "json" or "yaml"; None: JSON when the text starts with ``{`` or ``[``, else YAML.
-    """
-    if kind is None:
-        kind = "json" if text.lstrip()[:1] in ("{", "[") else "yaml"
-    if kind == "json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{label}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
-    try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ValueError(f"{where}: invalid YAML: {problem}") from None
 
 
 def read_list(path: str | Path) -> Layer:

@@ -11,7 +11,7 @@ from mitmproxy import ctx, http
 from mitmproxy.hooks import UpdateHook
 
 from tredjepart.proxy.terminal import Terminal
-from tredjepart.record.api import Status
+from tredjepart.record.events import Status
 
 logger = logging.getLogger("tredjepart.proxy.addon")
 

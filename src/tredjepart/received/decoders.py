@@ -38,7 +38,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tredjepart.entities.loaders import parse_text
+from tredjepart.entities.text import parse_text
 from tredjepart.received.vocabulary import is_known
 from tredjepart.sites import host_matches, normalize_host, validate_pattern
 

@@ -12,40 +12,16 @@ Session truth lives in the recorder: the proxy never tracks sessions itself. It 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from mitmproxy import http
 
-from tredjepart.records import Finding
+from tredjepart.record.events import Listener, NoListener, Status
 from tredjepart.record.sessions import SessionView
 from tredjepart.record.wire import Settings
 
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    """How recording goes: rows written and refused, why it stopped (``failed``), where unsaved rows went."""
-
-    path: str
-    written: int = 0
-    refused: int = 0
-    failed: str | None = None
-    fallback_path: str | None = None
-    note: str | None = None  # something the tester should know (a worker restarted, recording moved in-process)
-
-
-class Listener(Protocol):
-    def on_verdict(self, flow: http.HTTPFlow, covered: bool, reason: str) -> None:
-        """A third-party flow was judged (covered or not, and why)."""
-
-    def on_finding(self, finding: Finding) -> None:
-        """A problem the session had not met before."""
-
-    def on_session(self, view: SessionView) -> None:
-        """A session started, changed (first page, policy, step, counts) or ended."""
-
-    def on_status(self, status: Status) -> None:
-        """Recording changed state: it failed, refused rows, or recovered."""
+__all__ = ["Listener", "NoListener", "Recorder", "Status", "check_decoders", "check_identity", "check_owner_lists",
+           "open_recorder"]
 
 
 class Recorder(Protocol):
@@ -81,22 +57,6 @@ class Recorder(Protocol):
     def flush(self, timeout: float = 30.0) -> bool: ...
 
     def close(self, when: float | None = None) -> Status: ...
-
-
-class NoListener:
-    """A listener that ignores everything (offline analysis reads the database afterwards)."""
-
-    def on_verdict(self, flow, covered, reason) -> None:
-        pass
-
-    def on_finding(self, finding) -> None:
-        pass
-
-    def on_session(self, view) -> None:
-        pass
-
-    def on_status(self, status) -> None:
-        pass
 
 
 def check_owner_lists(paths: list[str]) -> None:

@@ -23,7 +23,7 @@ from mitmproxy import http
 
 from tredjepart.entities.certs import cert_from_mitmproxy
 from tredjepart.observe.streams import stream_facts
-from tredjepart.record.api import Listener, Status
+from tredjepart.record.events import Listener, Status
 from tredjepart.record.process import WorkerProcess
 from tredjepart.record.sessions import ALL_CLIENTS, SessionView
 from tredjepart.record.wire import Settings, snapshot

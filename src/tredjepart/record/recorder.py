@@ -20,7 +20,7 @@ from tredjepart.observe import observe
 from tredjepart.observe.signals import wire_signals
 from tredjepart.observe.streams import StreamFacts, stream_facts, stream_record
 from tredjepart.policy import choose_policy
-from tredjepart.record.api import Listener, Status
+from tredjepart.record.events import Listener, Status
 from tredjepart.record.attribution import attribute, judge, opens_session
 from tredjepart.record.dns import CnameResolver
 from tredjepart.record.findings import FindingBook, finding_id

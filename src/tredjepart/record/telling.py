@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tredjepart.record.api import Listener, Status
+from tredjepart.record.events import Listener, Status
 from tredjepart.record.sessions import Session
 
 VIEW_SECONDS = 1.0
