@@ -51,3 +51,18 @@ def test_every_command_has_help_and_an_example():
     for path, cmd in _commands(main):
         if not hasattr(cmd, "commands"):
             assert "Example:" in (cmd.help or ""), f"tredjepart {path} has no Example: in its help"
+
+
+def test_examples_are_kept_whole_in_help_and_reference():
+    """An example is a command to copy: click must not rewrap it (a ``\\b`` paragraph), so docs/cli.md and --help
+    show it on one line however wide the terminal."""
+    from tredjepart.cli import main
+    from tredjepart.cli.reference import _commands
+
+    for path, cmd in [("", main), *_commands(main)]:
+        text = cmd.help or ""
+        assert "\bExample:" in text.replace("\n", "").replace(" ", ""), f"tredjepart {path}: Example: without \\b"
+    reference = (ROOT / "docs" / "cli.md").read_text()
+    for line in reference.splitlines():
+        if line.strip().startswith("tredjepart ") and len(line) > 60:
+            assert not line.rstrip().endswith(("-o", "-m", "--")), f"example cut in docs/cli.md: {line}"

@@ -17,7 +17,9 @@ from tredjepart.cli.options import CONTEXT_SETTINGS
 def main() -> None:
     """tredjepart: record and judge the third parties of a citizen self-service solution.
 
-    Example: tredjepart proxy --policy policies/example-portal.yaml --db audit.sqlite
+    \b
+    Example:
+      tredjepart proxy --policy policies/example-portal.yaml --db audit.sqlite
     """
 
 

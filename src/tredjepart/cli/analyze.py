@@ -70,7 +70,9 @@ def analyze(captures, policy, db, session, entities) -> None:
     Exit codes: 0 every file analysed, 2 a file could not be read (the others are still analysed) or bad input,
     3 analysed, but some records could not be stored (the evidence is incomplete).
 
-    Example: tredjepart analyze walkthrough.har --policy policies/example-portal.yaml --db audit.sqlite
+    \b
+    Example:
+      tredjepart analyze walkthrough.har --policy policies/example-portal.yaml --db audit.sqlite
     """
     recorder = _recorder(db, policy, entities)
     results = _run(recorder, captures, session)
@@ -96,7 +98,9 @@ def check(captures, policy, fmt, entities) -> None:
     Exit codes: 0 no error-level finding, 1 at least one, 2 bad input (unreadable capture, invalid policy),
     3 some records could not be stored: the gate never passes on incomplete evidence.
 
-    Example: tredjepart check build/e2e.har --policy policies/example-portal.yaml
+    \b
+    Example:
+      tredjepart check build/e2e.har --policy policies/example-portal.yaml
     """
     with tempfile.TemporaryDirectory(prefix="tredjepart-check-") as tmp:
         db_path = Path(tmp) / "check.sqlite"

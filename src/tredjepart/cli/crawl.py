@@ -81,7 +81,9 @@ def _summary(db_path, session_id: str) -> None:
 def demo(out, consent, chromium) -> None:
     """Crawl the bundled fictional citizen portal (served locally) and write its report.
 
-    Example: tredjepart demo --out demo --consent reject
+    \b
+    Example:
+      tredjepart demo --out demo --consent reject
     """
     from tredjepart.crawl import crawl
     from tredjepart.demo.site import PORTAL, DemoServer

@@ -15,7 +15,9 @@ from tredjepart.policy.model import unfilled
 def policy() -> None:
     """Check the policy files that declare a solution's third parties.
 
-    Example: tredjepart policy check policies/example-portal.yaml
+    \b
+    Example:
+      tredjepart policy check policies/example-portal.yaml
     """
 
 
@@ -29,7 +31,9 @@ def check(files: tuple[str, ...]) -> None:
     read like the proxy reads it, so clashes between its files are problems too. Exit status 0 when every file
     is valid, 2 when any is not.
 
-    Example: tredjepart policy check policies/ policies/templates/*.yaml
+    \b
+    Example:
+      tredjepart policy check policies/ policies/templates/*.yaml
     """
     failed = False
     for path in files:
@@ -68,7 +72,9 @@ def draft(db: str, session: str | None, all_sessions: bool, out: str | None, for
     Exit status 0 when written, 2 on bad input (no such database, unknown session, no session with solution
     traffic, FILE exists).
 
-    Example: tredjepart policy draft audit.sqlite --session login -o policies/portal.yaml
+    \b
+    Example:
+      tredjepart policy draft audit.sqlite --session login -o policies/portal.yaml
     """
     from tredjepart.report import SelectionError, choose_sessions
     from tredjepart.store import open_readonly

@@ -58,7 +58,9 @@ def report(db, sessions, all_sessions, fmt, lang, out) -> None:
 
     Exit codes: 0 written, 2 bad input (no such database, unknown session).
 
-    Example: tredjepart report audit.sqlite --format html --lang da -o rapport.html
+    \b
+    Example:
+      tredjepart report audit.sqlite --format html --lang da -o rapport.html
     """
     from tredjepart.report import SelectionError, build_report, render
 
@@ -88,7 +90,9 @@ def diff(old, new, fmt) -> None:
     Exit codes: 0 nothing got worse, 1 something did (a new third party, cookie or error finding, a longer
     lifetime, a changed third-party script, a site no longer covered), 2 bad input.
 
-    Example: tredjepart diff audit-2025-05.sqlite audit-2025-11.sqlite:"MitID login, Android"
+    \b
+    Example:
+      tredjepart diff audit-2025-05.sqlite audit-2025-11.sqlite:"MitID login, Android"
     """
     from tredjepart.report.diff import diff as run_diff
     from tredjepart.report.diff import format_text
@@ -115,7 +119,9 @@ def merge(out, inputs) -> None:
 
     Exit codes: 0 merged, 2 an input is missing or not a tredjepart database (nothing is written).
 
-    Example: tredjepart merge all.sqlite anna.sqlite bo.sqlite
+    \b
+    Example:
+      tredjepart merge all.sqlite anna.sqlite bo.sqlite
     """
     from tredjepart.store.merge import merge as run_merge
 
@@ -141,7 +147,9 @@ def export(db, table, fmt, session, out) -> None:
 
     Exit codes: 0 written, 2 bad input (unknown table: the message lists the valid ones).
 
-    Example: tredjepart export audit.sqlite --table third_parties_per_session --format csv -o parties.csv
+    \b
+    Example:
+      tredjepart export audit.sqlite --table third_parties_per_session --format csv -o parties.csv
     """
     import io
 
@@ -176,7 +184,9 @@ def datasette_metadata(db, from_doc, out) -> None:
 
     Exit codes: 0 written, 2 bad input (DB missing or not a tredjepart database).
 
-    Example: tredjepart datasette-metadata audit.sqlite -o metadata.json && datasette audit.sqlite -m metadata.json
+    \b
+    Example:
+      tredjepart datasette-metadata audit.sqlite -o metadata.json && datasette audit.sqlite -m metadata.json
     """
     from tredjepart.report.metadata import PLACEHOLDER, build_metadata, load_metadata, parse_schema_doc
 
