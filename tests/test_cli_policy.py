@@ -70,7 +70,7 @@ def test_a_folder_is_checked_like_the_proxy_reads_it(tmp_path):
 def test_help_has_an_example():
     for args in (["policy", "-h"], ["policy", "check", "-h"]):
         result = CliRunner().invoke(main, args)
-        assert result.exit_code == 0 and "Example: tredjepart policy check" in result.output
+        assert result.exit_code == 0 and "Example:\n    tredjepart policy check" in result.output
 
 
 def test_no_file_is_a_usage_error():

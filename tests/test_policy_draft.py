@@ -238,4 +238,4 @@ def test_output_file_is_not_overwritten_without_force(tmp_path):
 
 def test_help_has_an_example():
     result = run("draft", "-h")
-    assert result.exit_code == 0 and "Example: tredjepart policy draft" in result.output
+    assert result.exit_code == 0 and "Example:\n    tredjepart policy draft" in result.output

@@ -86,4 +86,4 @@ def test_write_report_api(path, tmp_path):
 def test_help_has_examples():
     for command in ("report", "diff", "merge", "export", "datasette-metadata"):
         r = CliRunner().invoke(main, [command, "-h"])
-        assert r.exit_code == 0 and "Example: tredjepart " + command in r.output, command
+        assert r.exit_code == 0 and "Example:\n    tredjepart " + command in r.output, command
