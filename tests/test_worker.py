@@ -33,7 +33,28 @@ def test_rebuilt_flows_observe_identically():
         assert [s.sha256 for s in a.scripts] == [s.sha256 for s in b.scripts]
 
 
-class Heard:
+@pytest.mark.parametrize("url,ctype,size", [
+    ("https://cdn.tracker-demo.com/big.png", "image/png", 3 << 20),
+    ("https://cdn.tracker-demo.com/video.mp4", "video/mp4", 2 << 20),
+    ("https://cdn.tracker-demo.com/bundle.js", "application/javascript", 18 << 20),
+    ("https://cdn.tracker-demo.com/bundle.js", "text/plain", 2 << 20),
+], ids=["image", "video", "huge-script", "script-as-text"])
+def test_big_bodies_keep_their_size_and_hash_in_the_worker(flow_factory, url, ctype, size):
+    """The worker is sent bodies up to 1 MiB (scripts up to 16 MiB): what it is not sent still counts, with the
+    size and, for a script, the SHA-256 taken in the proxy."""
+    body = (b"\x89PNG\r\n\x1a\n" + b"x" * size)[:size]
+    dest = {"Sec-Fetch-Dest": "script"} if url.endswith(".js") else {}
+    f = flow_factory(url, req_headers=dest, resp_headers={"Content-Type": ctype}, resp_body=body)
+    g = rebuild(pickle.loads(pickle.dumps(snapshot(f))))
+    assert g.response.raw_content is None or len(g.response.raw_content) < size
+    a, b = observe(f, "s", KEY), observe(g, "s", KEY)
+    assert b.flow.response_size == a.flow.response_size == size
+    assert [(s.size, s.sha256) for s in b.scripts] == [(s.size, s.sha256) for s in a.scripts]
+    if url.endswith(".js"):
+        assert b.scripts and b.scripts[0].size == size
+
+
+
     """A listener that keeps what the recorder said."""
 
     def __init__(self) -> None:

@@ -23,6 +23,10 @@ from tredjepart.observe.urls import host_of_url, strip_query_values
 from tredjepart.records import CookieRecord, FlowRecord, Observation, ScriptRecord
 from tredjepart.sites import site_of
 
+# Flow metadata set where a response body was left behind (the proxy sends the recording worker bodies up to 1 MiB):
+# (its size, its SHA-256 when it is a script, else None).
+BODY_CUT = "tredjepart_body_cut"
+
 MAX_USER_AGENT = 1024  # characters of a User-Agent read and kept
 
 
@@ -82,7 +86,7 @@ def observe(
         status=_status(resp),
         content_type=media_type(resp_type),
         request_size=len(req.raw_content or b""),
-        response_size=len(resp.raw_content) if resp and resp.raw_content is not None else None,
+        response_size=response_size(flow),
         referer_site=site_of(referer_host) if referer_host else None,
         top_level=kind == "document" and (dest is None or dest == "document"),
         background=bg is not None,
@@ -106,9 +110,14 @@ def observe(
                                        secure=c.secure, httponly=c.httponly, samesite=c.samesite,
                                        partitioned=c.partitioned))
             obs.cookie_values.append(c.value)
-        if kind == "script" and resp.raw_content is not None:
-            body = resp.get_content(strict=False) or b""
-            obs.script_body = body
+        left = flow.metadata.get(BODY_CUT)
+        if kind == "script" and (resp.raw_content is not None or (left and left[1])):
+            if resp.raw_content is not None:
+                body = resp.get_content(strict=False) or b""
+                obs.script_body = body
+                size, digest = len(body), hashlib.sha256(body).hexdigest()
+            else:
+                size, digest = left
             obs.scripts.append(
                 ScriptRecord(
                     id=record_id(fid, "script"),
@@ -116,13 +125,24 @@ def observe(
                     url=url,
                     host=host,
                     site=record.site,
-                    size=len(body),
-                    sha256=hashlib.sha256(body).hexdigest(),
+                    size=size,
+                    sha256=digest,
                     session_id=session_id,
                 )
             )
     record.cookies_cut = cut
     return obs
+
+
+def response_size(flow: http.HTTPFlow) -> int | None:
+    """The response body's size as received, also where the recording worker was not sent all of it."""
+    resp = flow.response
+    if resp is None:
+        return None
+    cut = flow.metadata.get(BODY_CUT)
+    if cut:
+        return cut[0]
+    return len(resp.raw_content) if resp.raw_content is not None else None
 
 
 def _cookie(record: FlowRecord, direction: str, i: int, name: str, value: str, key: bytes, keep: bool, **attrs):

@@ -25,6 +25,7 @@ from mitmproxy import http
 
 from tredjepart.shapes import SHAPE_SCAN, normalize_tag, tag_format, value_shape
 from tredjepart.hashing import entropy, keyed_hash
+from tredjepart.observe.flow import response_size
 from tredjepart.observe.headers import HeaderMap, header_map
 from tredjepart.observe.images import image_head, image_size
 from tredjepart.observe.kinds import media_type
@@ -113,7 +114,7 @@ def wire_signals(flow: http.HTTPFlow, key: bytes, obs: Observation) -> Signals:
     body_empty, size, clen, etag, location = True, None, None, None, (None, None)
     if resp is not None:
         raw = resp.raw_content
-        size = len(raw) if raw is not None else None
+        size = response_size(flow)
         body_empty = not raw
         clen = _int(rh.get1("content-length"))
         if raw:

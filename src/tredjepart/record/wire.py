@@ -11,12 +11,15 @@ worker can be handed what was not committed.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from mitmproxy import connection, flow as mflow, http
 
+from tredjepart.observe.flow import BODY_CUT
+
 OWN_HOSTS = ("mitm.it", "tredjepart.proxy")  # mitmproxy's onboarding page and the control page, by default
-BODY_LIMIT = 1 << 20  # response bodies above this are not sent (only scripts and image headers are looked at)
+BODY_LIMIT = 1 << 20  # response bodies above this are not sent: their size (and a script's SHA-256) goes instead
 SCRIPT_LIMIT = 16 << 20  # script bodies are sent up to this size (fingerprinted and scanned)
 
 
@@ -58,16 +61,18 @@ def snapshot(f: http.HTTPFlow, cert=None) -> tuple:
     resp_part = None
     if resp is not None:
         body = resp.raw_content
+        cut = None  # (full size, SHA-256 of a script body not sent) when the body is cut or left behind
         if body is not None and len(body) > BODY_LIMIT:
             ctype = resp.headers.get("content-type", "")
             if ctype.startswith("image/"):
-                body = body[:65536]
-            elif "javascript" in ctype or "ecmascript" in ctype:
-                body = body if len(body) <= SCRIPT_LIMIT else None
+                cut, body = (len(body), None), body[:65536]
+            elif ("javascript" in ctype or "ecmascript" in ctype) and len(body) <= SCRIPT_LIMIT:
+                pass
             else:
-                body = None
+                script = "javascript" in ctype or "ecmascript" in ctype or req.path.split("?")[0].endswith(".js")
+                cut, body = (len(body), hashlib.sha256(body).hexdigest() if script else None), None
         resp_part = (resp.status_code, resp.reason, resp.http_version, resp.headers.fields, body,
-                     resp.timestamp_start, resp.timestamp_end)
+                     resp.timestamp_start, resp.timestamp_end, cut)
     return (f.id, f.client_conn.peername, req.method, req.scheme, req.host, req.port, req.path, req.http_version,
             req.headers.fields, req_body if len(req_body) <= BODY_LIMIT else b"", req.timestamp_start,
             req.authority, resp_part, f.error.msg if f.error else None, f.server_conn.id, cert)
@@ -87,10 +92,12 @@ def rebuild(snap: tuple) -> http.HTTPFlow:
                          http_version=_bytes(version), headers=http.Headers(headers), content=body, trailers=None,
                          timestamp_start=started, timestamp_end=started)
     if resp_part is not None:
-        status, reason, rversion, rheaders, rbody, rstart, rend = resp_part
+        status, reason, rversion, rheaders, rbody, rstart, rend, cut = resp_part
         f.response = _message(http.Response, http.ResponseData, http_version=_bytes(rversion), status_code=status,
                               reason=_bytes(reason), headers=http.Headers(rheaders), content=rbody, trailers=None,
                               timestamp_start=rstart or started, timestamp_end=rend or started)
+        if cut is not None:
+            f.metadata[BODY_CUT] = cut
     if error:
         f.error = mflow.Error(error)
     return f
