@@ -171,6 +171,23 @@ def test_done_flushes_everything(tmp_path):
     assert Database(tmp_path / "audit.sqlite").table("flows").count == 300
 
 
+def test_a_flow_finishing_after_shutdown_is_said_to_be_lost(tmp_path, caplog):
+    """In-process, a flow whose response arrives after Ctrl-C closed the recorder cannot be written any more: the
+    log and the flow's mark say so (with no query values), instead of nothing."""
+    from conftest import AddonHarness
+    from sqlite_utils import Database
+
+    h = AddonHarness(tmp_path)
+    h.flow("https://www.example-portal.dk/", req_headers=UA)
+    h.addon.done()
+    late = h.flow("https://pixel.tracker-demo.com/p.gif?uid=SECRET123", req_headers=UA)
+    h._ctx.__exit__(None, None, None)
+    assert Database(tmp_path / "audit.sqlite").table("flows").count == 1
+    lines = [r.getMessage() for r in caplog.records if "NOT RECORDED" in r.getMessage()]
+    assert len(lines) == 1 and "pixel.tracker-demo.com/p.gif" in lines[0] and "SECRET123" not in lines[0]
+    assert late.marked and "had closed" in late.comment
+
+
 def test_session_started_with_a_named_policy(harness, tmp_path):
     folder = tmp_path / "policies"
     folder.mkdir()

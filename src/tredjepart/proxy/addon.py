@@ -46,6 +46,7 @@ class Auditor:
         self.listener = ProxyListener(lambda: self._recording, self.terminal)
         self._targets: dict[str, tuple[str, int]] = {}  # client connection id -> its CONNECT target
         self._wireguard: list[str] = []  # WireGuard client configurations, when that mode runs
+        self._closed_path: str | None = None  # set once recording has closed: later flows are said to be lost
         self._auth = False  # whether clients log in (mitmproxy's proxyauth): flows of those who did not are skipped
 
     def load(self, loader) -> None:
@@ -160,6 +161,7 @@ class Auditor:
             return None
         status = self.recorder.close()
         self.recorder = None
+        self._closed_path = status.path
         logger.info("tredjepart: %d rows written to %s", status.written, status.path)
         return status.path
 
@@ -294,7 +296,11 @@ class Auditor:
             logger.exception("tredjepart: could not record the TLS failure for %s", host)
 
     def _record(self, flow: http.HTTPFlow) -> None:
-        if self.recorder is None or flow.metadata.get("tredjepart_control"):
+        if flow.metadata.get("tredjepart_control"):
+            return
+        if self.recorder is None:
+            if self._closed_path is not None:  # a flow that finished while the proxy shut down
+                self.listener.too_late(flow, self._closed_path)
             return
         if self._auth and "proxyauth" not in flow.metadata and not flow.is_replay:
             return  # a client that did not log in: answered 407 by mitmproxy, and no part of the evidence

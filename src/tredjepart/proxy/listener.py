@@ -10,6 +10,7 @@ from collections.abc import Callable
 from mitmproxy import ctx, http
 from mitmproxy.hooks import UpdateHook
 
+from tredjepart.observe.urls import loggable_url
 from tredjepart.proxy.terminal import Terminal
 from tredjepart.record.events import Status
 
@@ -62,6 +63,14 @@ class ProxyListener:
         elif status.refused:
             logger.warning("tredjepart: %d record(s) refused by the database so far, set aside in %s",
                            status.refused, status.fallback_path)
+
+    @staticmethod
+    def too_late(flow: http.HTTPFlow, path: str) -> None:
+        """A flow that finished after recording had closed (the proxy shutting down): said, never silently lost."""
+        logger.warning("tredjepart: NOT RECORDED (recording into %s had closed): %s %s", path,
+                       flow.request.method, loggable_url(flow.request))
+        flow.marked = ":x:"
+        flow.comment = f"tredjepart: NOT RECORDED (recording into {path} had closed)"
 
     @staticmethod
     def not_recording(flow: http.HTTPFlow, status: Status) -> None:
