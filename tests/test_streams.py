@@ -47,3 +47,34 @@ def test_streams_are_judged_and_raw_ones_are_blind_spots(tmp_path):
     assert kinds == {"tcp": ("third", 0), "dns": ("third", 0)}
     assert [b["host"] for b in db.table("blind_spots").rows] == ["mqtt.tracker-demo.com"]  # DNS is readable
     assert {f["rule"] for f in db.table("findings").rows} >= {"undeclared-third-party", "uninspectable-host"}
+
+
+def _ws_to_tracker(message: bytes):
+    from mitmproxy import websocket
+
+    f = tflow.twebsocketflow()
+    f.request.host = "live.chat-tracker-demo.com"
+    f.websocket.messages = [websocket.WebSocketMessage(1, True, message, 1_700_000_001.0),
+                            websocket.WebSocketMessage(1, False, b'{"ok":true}', 1_700_000_002.0)]
+    return f
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("process", [False, True], ids=["in-thread", "worker"])
+def test_what_a_websocket_client_sent_a_third_party_is_found_not_stored(tmp_path, process):
+    """The declared test person's e-mail in a WebSocket message from the client to a third party: a received row
+    and a personal-data finding, live in both transports, and nothing of the value in the database."""
+    ident = tmp_path / "me.yaml"
+    ident.write_text("email: jens.hansen@example.dk\n")
+    policy, _ = parse_policy("solution: Demo\nfirst_party: [example-portal.dk]\n", "p.yaml")
+    rec = open_recorder(Settings(str(tmp_path / "a.sqlite"), [policy], identity=str(ident)), process=process)
+    rec.record_stream(_ws_to_tracker(b'{"type":"identify","user":{"mail":"Jens.Hansen@example.dk"}}'))
+    rec.close()
+    db = Database(tmp_path / "a.sqlite")
+    rows = list(db.table("received").rows)
+    assert [(r["field"], r["source"], r["place"].split()[0]) for r in rows] == [("email", "declared", "websocket")], rows
+    assert "personal-data-to-third-party" in {f["rule"] for f in db.table("findings").rows}
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("a.sqlite*"))
+    assert b"jens.hansen" not in raw.lower() and b"example.dk" not in raw.replace(b"example-portal.dk", b"")

@@ -21,6 +21,7 @@ from tredjepart.sites import normalize_host, site_of
 
 KINDS = ("tcp", "udp", "dns", "websocket")
 MAX_NAMES = 20  # DNS question names kept per lookup
+SENT_MESSAGES, SENT_BYTES = 50, 64 * 1024
 
 
 @dataclass(slots=True)
@@ -40,6 +41,9 @@ class StreamFacts:
     messages_down: int = 0
     error: str | None = None
     user_agent: str | None = None
+    # A WebSocket's messages from the client, bounded (SENT_MESSAGES of at most SENT_BYTES each): scanned for what
+    # reached the third party (received/), in memory only, never stored.
+    sent: tuple[bytes, ...] = ()
 
 
 def stream_facts(flow) -> StreamFacts | None:
@@ -74,7 +78,8 @@ def stream_facts(flow) -> StreamFacts | None:
                            "wss" if req.scheme == "https" else "ws", path=req.path.split("?", 1)[0] or "/",
                            tls=req.scheme == "https", bytes_up=sum(len(m.content) for m in up),
                            bytes_down=sum(len(m.content) for m in down), messages_up=len(up),
-                           messages_down=len(down), error=error, user_agent=req.headers.get("user-agent"))
+                           messages_down=len(down), error=error, user_agent=req.headers.get("user-agent"),
+                           sent=tuple(m.content[:SENT_BYTES] for m in up[:SENT_MESSAGES]))
     return None
 
 

@@ -31,7 +31,8 @@ from tredjepart.record.telling import Teller
 from tredjepart.record.wire import Settings
 from tredjepart.records import Finding
 from tredjepart.store import Op, Writer, open_database, read_key
-from tredjepart.received import Scanner, load_decoders, load_identity, parts_from_flow, received_findings
+from tredjepart.received import (RequestParts, Scanner, load_decoders, load_identity, parts_from_flow,
+                                 received_findings)
 from tredjepart.store.rows import finding_row, received_row, session_row, to_row
 
 logger = logging.getLogger(__name__)
@@ -83,10 +84,7 @@ class LocalRecorder:
         if (evidence := self.hosts.gather(flow, rec, session)) is not None:
             ops.append(Op("hosts", [evidence], replace=True))
         if rec.party == "third":  # what reached it (received): the declared identity, patterns, decoders
-            items = self.scanner.scan(parts_from_flow(flow))
-            found += received_findings(rec, items)
-            if items:
-                ops.append(Op("received", [received_row(rec, i) for i in items]))
+            found += self._received(rec, parts_from_flow(flow), ops)
         for table, records in (("cookies", obs.cookies), ("scripts", obs.scripts),
                                ("detections", detected.detections)):
             if records:
@@ -105,6 +103,9 @@ class LocalRecorder:
         a = self._attribute(rec, session)
         found = judge(rec, [], frozenset(), None, session.policy)
         ops = [Op("flows", [to_row(rec)])]
+        if facts.sent and rec.party == "third":  # what a WebSocket's client sent the third party
+            found += self._received(rec, RequestParts("MESSAGES", facts.host, "/", websocket=facts.sent,
+                                                      scheme=facts.scheme), ops)
         if facts.kind in ("tcp", "udp") and rec.party != "background":
             spot, spotted = self.detectors.on_tls_failed(session.id, rec.host, facts.client,
                                                          f"raw {facts.kind.upper()} connection", facts.started)
@@ -112,6 +113,13 @@ class LocalRecorder:
                 ops.append(Op("blind_spots", [to_row(spot)], replace=True))
                 found += spotted if rec.party == "third" else []
         self._finish(flow, session, rec, a, found, ops, changed)
+
+    def _received(self, rec, parts: RequestParts, ops: list[Op]) -> list[Finding]:
+        """Scan what a third party received; its rows join ``ops``; the findings it makes."""
+        items = self.scanner.scan(parts)
+        if items:
+            ops.append(Op("received", [received_row(rec, i) for i in items]))
+        return received_findings(rec, items)
 
     def _learn(self, session: Session, rec) -> bool:
         """What a flow tells of its session (the device; the first page, which may choose the policy); whether
