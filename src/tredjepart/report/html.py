@@ -15,9 +15,11 @@ from markupsafe import Markup
 
 from tredjepart.report import svg
 from tredjepart.report.findingtext import finding_text
+from tredjepart.report.hosttext import own_text, suggestion_text
 from tredjepart.report.i18n import Catalog
 from tredjepart.report.model import Cookie, Report
 from tredjepart.report.reasons import background_reason, blind_reason, uncovered_reasons
+from tredjepart.report.receivedtext import compact, data_type_row, labels
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -43,8 +45,14 @@ def cookie_flags(c: Cookie) -> str:
 
 
 def sayings(t: Catalog) -> dict:
-    """The functions that say findings and reasons in ``t``'s language, for the templates (plain text)."""
+    """The functions that say findings, reasons, what a third party received and the evidence about its hosts in
+    ``t``'s language, for the templates (plain text)."""
     return {
+        "said": lambda entry: data_type_row(entry, t),
+        "compact": lambda entries: compact(entries, t),
+        "labels": lambda entries: labels(entries, t),
+        "own": lambda o: own_text(o, t),
+        "suggested": lambda s: suggestion_text(s, t),
         "say": lambda f, solution=None: finding_text(f, t, solution),
         "why_uncovered": lambda p, solution=None: uncovered_reasons(p, solution, t),
         "why_background": lambda text: background_reason(text, t),

@@ -7,6 +7,7 @@ arguments and escaped by the renderer (Jinja's autoescape, or the Markdown filte
 from __future__ import annotations
 
 from tredjepart.report.formatting import Formatting
+from tredjepart.report.receivedwords import CONFIDENCES, WORDS
 from tredjepart.report.vocabulary import (BASES, CATEGORIES, KINDS, PARTIES, PLURALS, PURPOSES, RULES, SEVERITIES,
                                           STATES)
 
@@ -158,6 +159,7 @@ _T: dict[str, tuple[str, str]] = {
     "verdict_ok_one": ("Ingen fund: den ene tredjepart er dækket af politikken",
                        "No findings: the one third party is covered by the policy"),
     "verdict_blind": ("{n} {hosts} kunne ikke inspiceres.", "{n} {hosts} could not be inspected."),
+    **WORDS,  # what each third party received, and the evidence about hosts (receivedwords.py)
 }
 
 
@@ -214,6 +216,11 @@ class Catalog(Formatting):
             purpose = self._pick(PURPOSES if p.purpose in PURPOSES else CATEGORIES, p.purpose) if p.purpose else None
             said.append(f"{p.service} ({purpose})" if p.service and purpose else p.service or purpose)
         return "; ".join(dict.fromkeys(said))
+
+    def confidence(self, c: str | None, short: bool = False) -> str:
+        """"høj sikkerhed" / "high confidence" (``short``: "høj"); an unknown value as recorded."""
+        word = self._pick(CONFIDENCES, c)
+        return word if short else self("with_confidence", c=word)
 
     def seen(self, n: int) -> str:
         return self("seen_once") if n == 1 else self("times_seen", n=n)

@@ -13,7 +13,7 @@ from pathlib import Path
 from tredjepart.report.model import (BlindSpot, Cookie, FindingItem, Report, Script, SessionReport, Step,
                                      ThirdParty)
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 SCHEMA_PATH = Path(__file__).resolve().parent / "report.schema.json"
 
 
@@ -41,7 +41,8 @@ def to_json(report: Report) -> dict:
             "sessions": s.sessions, "third_parties": s.third_parties, "uncovered": s.uncovered,
             "undeclared": s.undeclared, "errors": s.errors, "warnings": s.warnings, "infos": s.infos,
             "blind_spots": s.blind_spots, "verdict": s.verdict, "detections_recorded": report.has_detections,
-            "sessions_left_out": report.left_out,
+            "sessions_left_out": report.left_out, "received_recorded": report.has_received,
+            "probably_own_sites": s.probably_own,
         },
     }
 
@@ -65,6 +66,7 @@ def _session(s: SessionReport) -> dict:
         "cookies": [_cookie(x) for x in s.cookies],
         "findings": [_finding(f) for f in s.findings],
         "blind_spots": None if s.blind_spots is None else [_blind(b) for b in s.blind_spots],
+        "identity_fields": s.identity_fields,
     }
 
 
@@ -83,7 +85,24 @@ def _party(p: ThirdParty) -> dict:
         "party_name": p.party_name, "covered": p.covered, "state": p.state, "flows": p.flows,
         "uncovered_flows": p.uncovered_flows, "first_seen": iso(p.first_seen), "last_seen": iso(p.last_seen),
         "first_step": p.first_step, "verdicts": p.verdicts, "scripts": [_script(x) for x in p.scripts],
+        "data_types": [_data_type(x) for x in p.data_types],
+        "probably_own": [{"host": o.host, "kind": o.kind, "confidence": o.confidence, "evidence": o.evidence}
+                         for o in p.own_hosts],
+        "suggested_owners": [{"host": o.host, "owner": o.owner, "confidence": o.confidence, "evidence": o.evidence,
+                              "country": o.country, "parent": o.parent} for o in p.suggested_owners],
     }
+
+
+_DATA_TYPE = ("type", "group", "label", "label_da", "source", "field", "decoder", "confidence", "where", "forms",
+              "reasons", "topics", "flows", "flow_count")
+
+
+def _data_type(x: dict) -> dict:
+    """One entry of received.summary.data_types, in a fixed order; no field or decoder is null, not ""."""
+    out = {k: x.get(k) for k in _DATA_TYPE}
+    for k in ("field", "decoder"):
+        out[k] = out[k] or None
+    return out
 
 
 def _script(x: Script) -> dict:

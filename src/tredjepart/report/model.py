@@ -14,10 +14,12 @@ from sqlite_utils import Database
 
 from tredjepart import __version__
 from tredjepart.report.cookies import Candidate, Cookie, ScriptWrite
+from tredjepart.report.hosts import OwnHost, SuggestedOwner
 from tredjepart.report.owners import Purpose
 
-__all__ = ["Background", "BlindSpot", "Candidate", "Cookie", "FindingItem", "Purpose", "Report", "Script",
-           "ScriptWrite", "SessionReport", "Step", "Summary", "ThirdParty", "build_report", "summarize"]
+__all__ = ["Background", "BlindSpot", "Candidate", "Cookie", "FindingItem", "OwnHost", "Purpose", "Report",
+           "Script", "ScriptWrite", "SessionReport", "Step", "SuggestedOwner", "Summary", "ThirdParty",
+           "build_report", "summarize"]
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -90,7 +92,14 @@ class ThirdParty:
     scripts: list[Script] = field(default_factory=list)
     cookies: list[Cookie] = field(default_factory=list)
     findings: list[FindingItem] = field(default_factory=list)
+    data_types: list[dict] = field(default_factory=list)  # what it received (report.received; never a value)
+    own_hosts: list[OwnHost] = field(default_factory=list)  # its hosts that are probably the solution's own
+    suggested_owners: list[SuggestedOwner] = field(default_factory=list)  # owners its certificates point at
     times: list[tuple[float, bool]] = field(default_factory=list, repr=False)  # (request time, covered)
+
+    def received(self, *groups: str) -> list[dict]:
+        """Its ``data_types`` of the given groups (report.received.GROUPS), in order."""
+        return [e for e in self.data_types if e.get("group") in groups]
 
     @property
     def covered(self) -> bool:
@@ -146,6 +155,7 @@ class SessionReport:
     cookies: list[Cookie] = field(default_factory=list)
     findings: list[FindingItem] = field(default_factory=list)
     blind_spots: list[BlindSpot] | None = None  # None: the database cannot tell (no blind_spots table)
+    identity_fields: list[str] | None = None  # declared fields it was scanned for (names); None: none declared
     first_party_times: list[float] = field(default_factory=list, repr=False)
 
     @property
@@ -187,6 +197,7 @@ class Summary:
     warnings: int
     infos: int
     blind_spots: int  # distinct hosts
+    probably_own: int = 0  # distinct sites with a host that is probably the solution's own
 
     @property
     def verdict(self) -> str:
@@ -204,6 +215,7 @@ class Report:
     summary: Summary
     has_detections: bool  # the database has a detections table (pixels, beacons, SDK events)
     has_entities: bool  # owners' countries and categories could be looked up
+    has_received: bool = False  # the database records what third parties received (the received table)
     left_out: int = 0  # sessions with only background traffic, left out of this report (queries.choose_sessions)
 
     @property
@@ -219,8 +231,9 @@ def summarize(sessions: list[SessionReport]) -> Summary:
     undeclared = {p.site for s in sessions for p in s.third_parties if not p.party_name}
     blind = {b.host for s in sessions for b in (s.blind_spots or [])}
     counts = {sev: sum(s.count(sev) for s in sessions) for sev in SEVERITY_ORDER}
+    own = {p.site for s in sessions for p in s.third_parties if p.own_hosts}
     return Summary(len(sessions), len(sites), len(uncovered), len(undeclared), counts["error"], counts["warning"],
-                   counts["info"], len(blind))
+                   counts["info"], len(blind), len(own))
 
 
 def build_report(db: Database, selectors: Sequence[str] = (), *, entities: object = "auto",
@@ -244,5 +257,6 @@ def build_report(db: Database, selectors: Sequence[str] = (), *, entities: objec
         summary=summarize(sessions),
         has_detections=db.table("detections").exists(),
         has_entities=entities is not None,
+        has_received=db.table("received").exists(),
         left_out=len(chosen.left_out),
     )

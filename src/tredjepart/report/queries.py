@@ -19,9 +19,11 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from tredjepart.report.cookies import session_cookies
+from tredjepart.report.hosts import session_hosts
 from tredjepart.report.model import (SEVERITY_ORDER, Background, BlindSpot, FindingItem, Script, SessionReport, Step,
                                      ThirdParty)
 from tredjepart.report.owners import default_entities, owner_of, purpose_of
+from tredjepart.report.received import identity_fields, session_received
 from tredjepart.report.rows import json_dict, json_list
 
 __all__ = ["Selection", "SelectionError", "choose_sessions", "default_entities", "describe_session",
@@ -109,7 +111,7 @@ def session_report(db: Database, sid: str, entities=None) -> SessionReport:
         id=s["id"], name=s["name"], solution=s["solution"], owner=s["owner"], device=s["device"],
         client=s["client"], source=s["source"], policy_file=s["policy_file"],
         first_party=[str(x) for x in json_list(s["first_party"])], started=s["started"], ended=s["ended"],
-        key_id=s["key_id"])
+        key_id=s["key_id"], identity_fields=identity_fields(s.get("identity_fields")))
     steps = [Step(r["id"], r["label"], r["started"], None)
              for r in db.query("select id, label, started from steps where session_id = ? order by started, id",
                                [sid])]
@@ -128,6 +130,7 @@ def session_report(db: Database, sid: str, entities=None) -> SessionReport:
     _findings(db, rep)
     _detections(db, rep)
     _blind_spots(db, rep)
+    _received_and_hosts(db, rep, entities)
     order = {"uncovered": 0, "warning": 1, "covered": 2}
     rep.third_parties.sort(key=lambda p: (order[p.state], p.first_seen or 0, p.site))
     return rep
@@ -237,6 +240,15 @@ def _detections(db: Database, rep: SessionReport) -> None:
                       [rep.id]):
         if r["site"] in parties:
             parties[r["site"]].detections[r["kind"]] = r["n"]
+
+
+def _received_and_hosts(db: Database, rep: SessionReport, entities) -> None:
+    """What each third party received (report.received) and the evidence about its hosts (report.hosts)."""
+    parties = {p.site: p for p in rep.third_parties}
+    for site, types in session_received(db, rep.id, set(parties)).items():
+        parties[site].data_types = types
+    for site, notes in session_hosts(db, rep.id, set(parties), entities).items():
+        parties[site].own_hosts, parties[site].suggested_owners = notes.own, notes.suggested
 
 
 def _blind_spots(db: Database, rep: SessionReport) -> None:

@@ -10,6 +10,7 @@ parameters, fields and hash functions stay as they are.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from tredjepart.report.i18n import Catalog
 
@@ -81,6 +82,60 @@ def page_url(host: str, details: dict, t: Catalog) -> str:
     wheres = _texts(details.get("wheres"))
     return t.words(TEXTS["page_url"]).format(host=host, topics=", ".join(_texts(details.get("topics"))) or "?",
                                              where=", ".join(place_words(w, t) for w in wheres[:3]) or "?")
+
+
+class DataTypeRow(NamedTuple):
+    """One entry of a third party's ``data_types`` (received.summary) said for a table row: plain text."""
+
+    label: str  # "CPR-nummer"
+    found: str  # "erklæret felt cpr", "genkendt på sit mønster", "felt dokumenteret til det (Meta pixel ...)"
+    forms: str  # "CPR-nummer med bindestreg; SHA-256 (hex) af ..."; "" for decoder fields
+    where: str  # "forespørgselsparameteren dl; headeren referer"
+    confidence: str  # "høj"
+    flows: int
+    topics: str  # "ansøgning, kontanthjælp" (page addresses)
+
+
+MAX_SHOWN = 4  # places or forms named in one cell before "+N"
+
+
+def data_type_row(entry: dict, t: Catalog) -> DataTypeRow:
+    """``entry`` (one data_types item) in ``t``'s language. Never a value: only kinds, names and places."""
+    label = _text(entry.get("label_da" if t.lang == "da" else "label")) or _text(entry.get("type")) or "?"
+    source = entry.get("source")
+    found = t(f"src_{source}") if source in ("declared", "pattern", "decoder") else str(source or "?")
+    if source == "declared" and _text(entry.get("field")):
+        found = f"{found} {entry['field']}"
+    elif source == "decoder" and _text(entry.get("decoder")):
+        found = f"{found} ({entry['decoder']})"
+    flows = entry.get("flow_count")
+    return DataTypeRow(label, found, _some([form_words(f, t) for f in _texts(entry.get("forms"))], t),
+                       _some([place_words(w, t) for w in _texts(entry.get("where"))], t),
+                       t.confidence(_text(entry.get("confidence")), short=True),
+                       flows if type(flows) is int else len(_texts(entry.get("flows"))),
+                       ", ".join(_texts(entry.get("topics"))))
+
+
+def compact(entries: list[dict], t: Catalog) -> str:
+    """The other data a third party received, on one line: "Skærmbredde (forespørgselsparameteren sr); ..."."""
+    said = []
+    for e in entries:
+        row = data_type_row(e, t)
+        said.append(f"{row.label} ({row.where})" if row.where else row.label)
+    return "; ".join(dict.fromkeys(said))
+
+
+def labels(entries: list[dict], t: Catalog, limit: int = 6) -> str:
+    """The kinds of data a third party received, each named once, in order: "CPR-nummer, E-mailadresse, ..."."""
+    said = list(dict.fromkeys(data_type_row(e, t).label for e in entries))
+    more = f" ({t('more_names', n=len(said) - limit)})" if len(said) > limit else ""
+    return ", ".join(said[:limit]) + more
+
+
+def _some(items: list[str], t: Catalog) -> str:
+    items = list(dict.fromkeys(items))
+    more = f" ({t('more_names', n=len(items) - MAX_SHOWN)})" if len(items) > MAX_SHOWN else ""
+    return "; ".join(items[:MAX_SHOWN]) + more
 
 
 def _text(value) -> str | None:
