@@ -26,7 +26,8 @@ def _parties(report):
 def test_summary_and_verdict(db):
     r = build_report(db, entities=example_owners(), now=1.0)
     s = r.summary
-    assert (s.sessions, s.third_parties, s.uncovered, s.undeclared, s.errors) == (1, 6, 2, 1, 2)
+    # errors: undeclared sporing-demo.com, video-demo.dk's cookie, the hashed e-mail sporing-demo.com received
+    assert (s.sessions, s.third_parties, s.uncovered, s.undeclared, s.errors) == (1, 6, 2, 1, 3)
     assert s.warnings == sum(1 for f in r.sessions[0].findings if f.severity == "warning") >= 1
     assert s.verdict == "not_compliant"
     assert r.generated == 1.0
@@ -80,7 +81,8 @@ def test_cookies_scripts_and_findings_attached(db):
     assert not any(c.party == "background" for c in s.cookies)
     assert [sc.url for sc in p["stats-demo.dk"].scripts] == ["https://cdn.stats-demo.dk/analytics.js?site="]
     assert len(p["stats-demo.dk"].scripts[0].sha256) == 64
-    assert [f.rule for f in p["sporing-demo.com"].findings] == ["undeclared-third-party"]
+    assert [f.rule for f in p["sporing-demo.com"].findings] == ["personal-data-to-third-party",
+                                                                "undeclared-third-party", "page-url-to-third-party"]
     assert p["sporing-demo.com"].findings[0].evidence  # flow ids
     assert s.findings[0].severity == "error"  # errors first
 

@@ -4,8 +4,9 @@ One walkthrough of Eksempelportalen (example-portal.dk, the fictional solution o
 in Firefox: a Cookiebot-like consent platform (cookieconsent-demo.dk), Siteimprove-like analytics
 (stats-demo.dk, under a written agreement; its script writes the cookie ``_sd_uid`` on the portal's own domain),
 a YouTube-like video embed (video-demo.dk, opt-out, but it sets a cookie its entry does not allow), MitID log-in,
-and an undeclared tracker (sporing-demo.com) that fires before consent and after the citizen rejected it. Rows
-are written straight into the real schema; the data is in ``example_data``.
+and an undeclared tracker (sporing-demo.com) that fires before consent and after the citizen rejected it, and gets
+the hashed e-mail of the declared test identity (``example_received``). Rows are written straight into the real
+schema; the data is in ``example_data``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlite_utils import Database
 
 from tredjepart.entities import Entities, Entity, Layer, Service
 from tredjepart.hashing import entropy, key_id, keyed_hash
+from tredjepart.report.example_received import write_received
 from tredjepart.report.example_data import (COOKIES, DETAILS, END, FINDINGS, FLOWS, PARENTS, PARTIES, SCRIPTS,
                                             SERVICES, SESSION_ID, STEPS, T0, UA)
 from tredjepart.store.db import read_key
@@ -111,6 +113,7 @@ def build_example(db: Database, session_id: str = SESSION_ID, t0: float = T0, na
     _findings(db, session_id, flows)
     _detections(db, session_id, flows)
     _blind_spot(db, session_id, t0)
+    write_received(db, session_id, flows)
     return session_id
 
 
