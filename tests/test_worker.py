@@ -54,7 +54,7 @@ def test_big_bodies_keep_their_size_and_hash_in_the_worker(flow_factory, url, ct
         assert b.scripts and b.scripts[0].size == size
 
 
-
+class Heard:
     """A listener that keeps what the recorder said."""
 
     def __init__(self) -> None:
