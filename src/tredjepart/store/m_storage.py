@@ -1,0 +1,84 @@
+"""The instrument's tables (docs/instrument.md): ``storage``, what scripts stored, read and sent from inside the
+pages, and ``instrument_pages``, which HTML responses the instrument went into (or why not) and how their
+Content-Security-Policy was adjusted. A migration of its own, registered in store/schema.py's MIGRATIONS:
+
+    from tredjepart.store.m_storage import storage_tables
+    MIGRATIONS(name="m003_storage")(storage_tables)
+
+Columns follow instrument.evidence.StorageRecord and PageRecord field for field, so store.rows.to_row writes
+them. No column holds a value: only its keyed hash, length and shape.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+TEXT, INT, REAL = str, int, float
+
+STORAGE_COLUMNS = {
+    "id": TEXT,
+    "session_id": TEXT,
+    "step_id": TEXT,
+    "time": REAL,
+    "page": TEXT,
+    "frame_origin": TEXT,
+    "frame_site": TEXT,
+    "top_level": INT,
+    "kind": TEXT,
+    "operation": TEXT,
+    "key_name": TEXT,
+    "value_length": INT,
+    "value_hash": TEXT,
+    "value_shape": TEXT,
+    "script_url": TEXT,
+    "script_site": TEXT,
+    "script_kind": TEXT,
+    "stack": TEXT,
+    "party": TEXT,
+    "owner": TEXT,
+}
+
+PAGE_COLUMNS = {
+    "id": TEXT,
+    "session_id": TEXT,
+    "step_id": TEXT,
+    "flow_id": TEXT,
+    "time": REAL,
+    "url": TEXT,
+    "injected": INT,
+    "placement": TEXT,
+    "csp_adjusted": INT,
+    "csp_changes": TEXT,
+    "charset": TEXT,
+    "reports": INT,
+    "events": INT,
+    "dropped": INT,
+    "rejected": INT,
+}
+
+
+def storage_tables(db: Database) -> None:
+    """Create ``storage`` and ``instrument_pages`` with their indexes."""
+    db.table("storage").create(
+        STORAGE_COLUMNS,
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("step_id", "steps", "id")],
+        not_null={"session_id", "time", "frame_origin", "kind", "operation"},
+        strict=True,
+    )
+    db.table("instrument_pages").create(
+        PAGE_COLUMNS,
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("step_id", "steps", "id"), ("flow_id", "flows", "id")],
+        not_null={"session_id", "time", "injected", "placement"},
+        defaults={"reports": 0, "events": 0, "dropped": 0, "rejected": 0},
+        strict=True,
+    )
+    for table, columns in (
+        ("storage", ["session_id", "kind"]),
+        ("storage", ["session_id", "script_site"]),
+        ("storage", ["session_id", "key_name"]),
+        ("instrument_pages", ["session_id"]),
+        ("instrument_pages", ["flow_id"]),
+    ):
+        db.table(table).create_index(columns)
