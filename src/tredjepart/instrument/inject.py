@@ -23,6 +23,7 @@ from tredjepart.instrument.tags import NAME, WS, Attr, comment_end, head_tags, s
 
 DOCUMENT_DESTS = frozenset({"document", "iframe", "frame", "embed", "object"})  # Sec-Fetch-Dest of a document
 _LABEL = re.compile(r"^[A-Za-z0-9._:-]{1,40}$")
+_HTTP_EQUIV = re.compile(r"http-equiv", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def inject(body: bytes, block: str, *, status: int = 200, content_type: str | No
                          fetch_dest=fetch_dest)
     if reason:
         return Injection(body, False, reason)
-    if not body.strip():
+    if not body[:4096].strip() and not body.strip():  # the whole body only when its start is blank
         return Injection(body, False, "empty")
     v = view(body, content_type)
     if v is None:
@@ -94,7 +95,8 @@ def inject(body: bytes, block: str, *, status: int = 200, content_type: str | No
     if v.meta_end is not None and index < v.meta_end and _LABEL.match(v.label):
         block = f'<meta charset="{v.label}">' + block  # the <meta> we push down may leave the first 1024 bytes
     offset = v.offset(index)
-    parts, done, changes = [body[:offset], v.encode(block)], offset, []
+    whole = memoryview(body)  # slices without copies: the body is copied once, by the join
+    parts, done, changes = [whole[:offset], v.encode(block)], offset, []
     for attr in meta_policies(v.text, index) if meta_policy else ():
         policy, changed = meta_policy(attr.value)
         if not changed:
@@ -102,10 +104,10 @@ def inject(body: bytes, block: str, *, status: int = 200, content_type: str | No
         quoted = attr.start > 0 and v.text[attr.start - 1] in "\"'"
         value = html.escape(policy, quote=True)
         start, end = v.offset(attr.start), v.offset(attr.end)
-        parts += [body[done:start], v.encode(value if quoted else f'"{value}"')]
+        parts += [whole[done:start], v.encode(value if quoted else f'"{value}"')]
         done = end
         changes += [f"meta: {c}" for c in changed]
-    parts.append(body[done:])
+    parts.append(whole[done:])
     return Injection(b"".join(parts), True, where, offset, v.codec, tuple(changes))
 
 
@@ -146,6 +148,8 @@ def meta_policies(text: str, start: int) -> list[Attr]:
     """The content attributes of the ``<meta http-equiv="Content-Security-Policy">`` tags in the head, from
     ``start`` on (browsers ignore such a tag outside the head)."""
     found = []
+    if _HTTP_EQUIV.search(text, start) is None:  # most pages: nothing to walk
+        return found
     for tag in head_tags(text, start):
         equiv = tag.attr("http-equiv")
         content = tag.attr("content")

@@ -69,7 +69,7 @@
       if (evalLine) { evaled = true; where = slice(where, 0, gt) + ':' + evalLine[1]; }
     }
     m = exec(/^(.*?)(?::(\d+))?(?::(\d+))?$/, where);
-    if (!m || !m[1] || m[1] === '<anonymous>' || m[1] === 'native' || m[1] === '[native code]' || slice(m[1], 0, 1) === '<') { return null; }
+    if (!m || !exec(/^[a-zA-Z][a-zA-Z0-9+.-]*:/, m[1])) { return null; }  // a URL, not <anonymous>, native or "index 0"
     return { file: m[1], line: m[2] ? +m[2] : 0, evaled: evaled };
   }
 
@@ -238,11 +238,11 @@
     var p = mapGet(proxies, area);
     if (p) { return p; }
     mapSet(kinds, area, kind);
-    // Storage's named setter takes every string property, even `length` (WebIDL legacy platform objects).
+    // A name the prototype has (setItem, length) becomes a plain property, as without the instrument.
     p = new P(area, traps({
       get: function (t, prop) { var v = rGet(t, prop, t); try { if (named(t, prop)) { record(kind, 'read', prop, null, S(v).length); } } catch (x) { } return v; },
       set: function (t, prop, v) {
-        if (typeof prop !== 'string') { return rSet(t, prop, v, t); }
+        if (typeof prop !== 'string' || prop in storageProto) { return rSet(t, prop, v, t); }
         var s = str(v), ok = rSet(t, prop, s, t);
         record(kind, 'write', prop, s);
         return ok;
