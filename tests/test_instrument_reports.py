@@ -169,3 +169,12 @@ def test_hostile_events_are_each_kept_or_left_out(events, extra):
     assert len(b.events) + b.rejected == len(events)
     for r in storage_records(b, hmac_key=KEY, session_id="s", step_id=None, received=1e9):
         assert r.kind in ("cookie", "cache", "xhr") and (r.key_name is None or len(r.key_name) <= 200)
+
+
+def test_an_event_from_a_frames_document():
+    doc = event(doc="https://hjaelp.portal.dk/widget?id=7")
+    b = parse_batch(batch([doc, event(doc="javascript:alert(1)"), event(doc="https://[::1")]))
+    e = b.events[0]
+    assert (e.page_url, e.frame_origin, e.top_level) == ("https://hjaelp.portal.dk/widget?id=7",
+                                                          "https://hjaelp.portal.dk", False)
+    assert b.rejected == 2 and "doc must be an http(s) URL" in b.reasons[0]

@@ -36,7 +36,8 @@ def browser():
         b.close()
 
 
-def visit(browser, page_html: str, *, instrument: bool, scripts: dict[str, str] | None = None, wait_ms: int = 1300):
+def visit(browser, page_html: str, *, instrument: bool, scripts: dict[str, str] | None = None,
+          pages: dict[str, str] | None = None, wait_ms: int = 1300):
     """Open ``page_html`` at PORTAL in a fresh context; (page errors, reports, the text of #result)."""
     context = browser.new_context()
     page = context.new_page()
@@ -49,8 +50,9 @@ def visit(browser, page_html: str, *, instrument: bool, scripts: dict[str, str] 
         if url.startswith("https://tredjepart.proxy/"):
             reports.append(r.request.post_data_buffer or b"")
             return r.fulfill(status=204)
-        if url == PORTAL:
-            body = page_html.encode()
+        documents = {PORTAL: page_html, **(pages or {})}
+        if url in documents:
+            body = documents[url].encode()
             if instrument:
                 body = instrument_response(status=200, headers=[("content-type", "text/html; charset=utf-8")],
                                            body=body, page_url=url, control_host="tredjepart.proxy",
@@ -245,3 +247,100 @@ def test_a_page_that_replaces_the_wrappers(browser):
     assert errors == [] and result == "1! mine"
     assert [(e.operation, e.key, e.value) for e in events(reports) if e.kind == "localStorage"] == [
         ("write", "z", "1!"), ("read", "z", None)]
+
+
+FRAMES = """<!doctype html><html><head><title>frames</title></head><body><p id=result></p><script>
+var out = [];
+var blank = document.createElement('iframe'); document.body.appendChild(blank);
+var clean = blank.contentWindow.Storage.prototype;  // 'clean' natives from a fresh frame, on this window's storage
+try { clean.setItem.call(localStorage, 'via_frame', '1'); out.push('frame natives ' + localStorage.getItem('via_frame')); }
+catch (e) { out.push('frame natives ' + e.name); }
+try { out.push('length ' + Object.getOwnPropertyDescriptor(Storage.prototype, 'length').get.call(localStorage)); }
+catch (e) { out.push('length ' + e.name); }
+var child = document.createElement('iframe'); child.src = '/child'; document.body.appendChild(child);
+var early = child.contentWindow;  // its initial about:blank, which the loaded document then takes over
+child.onload = function () {
+  out.push('child ' + child.contentDocument.getElementById('c').textContent);
+  document.getElementById('result').textContent = out.join(' | ');
+};
+</script></body></html>"""
+CHILD = """<!doctype html><html><head><title>child</title></head><body><p id=c></p><script>
+localStorage.setItem('child_key', 'c1');
+document.getElementById('c').textContent = 'scripts ' + document.scripts.length;
+</script></body></html>"""
+
+
+def test_frames_a_script_reaches_into(browser):
+    """Storage methods taken from a fresh same-origin frame work on this window's localStorage as without the
+    instrument, and a frame's document that takes over a window the instrument covered reports as that frame."""
+    plain = visit(browser, FRAMES, instrument=False, pages={PORTAL + "child": CHILD})
+    errors, reports, result = visit(browser, FRAMES, instrument=True, pages={PORTAL + "child": CHILD})
+    assert plain[0] == errors == [] and result == plain[2] == "frame natives 1 | length 1 | child scripts 1"
+    got = {(e.key, e.operation, e.page_url, e.top_level, e.script_url, e.script_kind) for e in events(reports)}
+    assert ("via_frame", "write", PORTAL, True, PORTAL, "inline") in got
+    assert ("child_key", "write", PORTAL + "child", False, PORTAL + "child", "inline") in got
+
+
+def _shared_html_documents(sites: int) -> list[tuple[str, bytes]]:
+    """The largest 2xx HTML document of each of the ``sites`` hosts with the largest ones in the shared HAR
+    captures, as (URL, body): the most script-heavy real pages there are."""
+    from urllib.parse import urlsplit
+
+    import base64
+
+    from conftest import SHARED_DATA, need_shared
+
+    need_shared("har")
+    found: dict[bytes, str] = {}
+    for path in sorted(SHARED_DATA.rglob("*.har")):
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8-sig"))["log"]["entries"]
+        except (ValueError, KeyError, UnicodeDecodeError):
+            continue
+        for e in entries:
+            resp, content = e.get("response", {}), e.get("response", {}).get("content", {})
+            if "html" not in (content.get("mimeType") or "") or content.get("text") is None:
+                continue
+            if not 200 <= (resp.get("status") or 0) < 300 or not e["request"]["url"].startswith("http"):
+                continue
+            text = content["text"]
+            body = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode("utf-8", "surrogateescape")
+            found.setdefault(body, e["request"]["url"])
+    largest: dict[str, tuple[str, bytes]] = {}
+    for body, url in sorted(found.items(), key=lambda item: -len(item[0])):
+        largest.setdefault(urlsplit(url).hostname or "", (url, body))
+    return list(largest.values())[:sites]
+
+
+def _show(browser, url: str, body: bytes):
+    """(errors, [title, elements, scripts, compatMode, characterSet]) of ``body`` shown at ``url`` in a fresh
+    context, every other request answered 404 (offline), or the name of the error when it cannot be shown."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append("error"))
+    page.route("**/*", lambda r, _request=None: r.fulfill(status=200, headers={"content-type": "text/html"}, body=body)
+               if r.request.url == url.split("#")[0] else r.fulfill(status=404, body=b""))
+    try:
+        page.goto(url, wait_until="networkidle", timeout=15_000)  # settled: the page's own races are over
+        dom = page.evaluate("() => [document.title, document.getElementsByTagName('*').length, "
+                            "document.scripts.length, document.compatMode, document.characterSet]")
+    except Exception as e:
+        dom = type(e).__name__
+    context.close()
+    return len(errors), dom
+
+
+def test_real_pages_from_the_shared_captures_are_unchanged(browser):
+    """Real pages err the same and end with the same DOM (title, element and script counts, rendering mode,
+    charset) with the instrument as without it, each looked at when its network has gone quiet."""
+    documents = _shared_html_documents(4)  # all 36 distinct documents compare the same too (about a minute)
+    assert len(documents) == 4
+    for url, body in documents:
+        instrumented = instrument_response(status=200, headers=[("content-type", "text/html")], body=body,
+                                           page_url=url, control_host="tredjepart.proxy",
+                                           fetch_dest="document").injection
+        assert instrumented.injected, url
+        plain = _show(browser, url, body)
+        assert isinstance(plain[1], list), url
+        assert _show(browser, url, instrumented.body) == plain, url

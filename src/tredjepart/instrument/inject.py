@@ -93,7 +93,8 @@ def inject(body: bytes, block: str, *, status: int = 200, content_type: str | No
         return Injection(body, False, "no-insertion-point", charset=v.codec)
     index, where = point
     if v.meta_end is not None and index < v.meta_end and _LABEL.match(v.label):
-        block = f'<meta charset="{v.label}">' + block  # the <meta> we push down may leave the first 1024 bytes
+        # The <meta> we push down may leave the first 1024 bytes: a copy in front (the script removes it again).
+        block = f'<meta charset="{v.label}" data-tredjepart="">' + block
     offset = v.offset(index)
     whole = memoryview(body)  # slices without copies: the body is copied once, by the join
     parts, done, changes = [whole[:offset], v.encode(block)], offset, []

@@ -12,11 +12,18 @@
   var PROBE = new Error().stack;
   var W = window;
   var KEY = Symbol.for('tredjepart.instrument');
-  if (W[KEY]) { return; }
+  function removeElement() {  // our script, and the copy of <meta charset> inject.py may have put in front of it
+    try {
+      var me = document.currentScript, meta = me && me.previousElementSibling;
+      if (meta && meta.tagName === 'META' && meta.hasAttribute('data-tredjepart')) { meta.parentNode.removeChild(meta); }
+      if (me && me.parentNode) { me.parentNode.removeChild(me); }
+    } catch (x) { }
+  }
+  if (W[KEY]) { removeElement(); return; }  // a second copy, or a frame the parent's instrument already covers
   var O = Object, R = Reflect, S = String, E = Error, P = Proxy, WM = WeakMap, D = Date;
   var defineProperty = O.defineProperty, getDescriptor = O.getOwnPropertyDescriptor, hasOwn = O.prototype.hasOwnProperty;
   var apply = R.apply, rGet = R.get, rSet = R.set, rDelete = R.deleteProperty, setProto = O.setPrototypeOf;
-  var stringify = JSON.stringify, floor = Math.floor, Request_ = W.Request, Params_ = W.URLSearchParams;
+  var stringify = JSON.stringify, floor = Math.floor, Request_ = W.Request, Params_ = W.URLSearchParams, URL_ = W.URL;
   var uncurry = function (f) { return apply(Function.prototype.bind, Function.prototype.call, [f]); };
   var slice = uncurry(S.prototype.slice), indexOf = uncurry(S.prototype.indexOf), split = uncurry(S.prototype.split);
   var lastIndexOf = uncurry(S.prototype.lastIndexOf), trim = uncurry(S.prototype.trim);
@@ -88,14 +95,14 @@
   })();
 
   // The scripts on the stack, innermost first: [{url, kind}] with kind file, inline, eval or extension.
-  function scriptsOnStack(text) {
+  function scriptsOnStack(text, realmUrl) {
     var all = frames(text), out = [], seen = O.create(null);
     for (var i = 0; i < all.length && out.length < LIMIT.frames; i++) {
       var f = all[i];
       if (!f.evaled && f.file === own.file && f.line >= own.from && f.line <= own.to) { continue; }  // the instrument uses no eval
       var bare = split(f.file, '#')[0], kind = f.evaled ? 'eval' : 'file', url = slice(f.file, 0, 2048);
       if (exec(EXTENSION, f.file)) { kind = 'extension'; }
-      else if (bare === docUrlBare || bare === split(locGet('href'), '#')[0]) { url = docUrlBare; kind = f.evaled ? 'eval' : 'inline'; }
+      else if (bare === docUrlBare || bare === split(locGet('href'), '#')[0] || bare === realmUrl) { url = bare; kind = f.evaled ? 'eval' : 'inline'; }
       var id = kind + ' ' + url;
       if (owns(seen, id)) { continue; }
       seen[id] = true;
@@ -105,7 +112,6 @@
   }
 
   if (config.selftest) { return { parseFrame: parseFrame, frames: frames, scriptsOnStack: scriptsOnStack, own: own }; }
-  try { defineProperty(W, KEY, { value: true }); } catch (x) { return; }
 
   // Reports: queued, batched, sent with sendBeacon (text/plain: no preflight), fetch when that refuses.
   var queue = [], queued = 0, recorded = 0, dropped = 0, seq = 0, timer = null, busy = false, readsSeen = O.create(null);
@@ -129,11 +135,15 @@
     } catch (x) { /* reports are best effort; the page goes on */ }
   }
 
-  function record(kind, op, key, value, length) {
+  // `realm`: the window whose API was called, when not this one (a frame a script reached into, or a frame's
+  // document that took over a window this instrument had already covered): its document goes with the event.
+  function record(realm, kind, op, key, value, length) {
     if (busy) { return; }
     busy = true;
     try {
-      var scripts = scriptsOnStack(stackText());
+      var doc = null;
+      if (realm !== W) { try { var l = realm.location; if (slice(S(l.protocol), 0, 4) === 'http') { doc = S(l.origin) + S(l.pathname) + S(l.search); } } catch (x) { } }
+      var scripts = scriptsOnStack(stackText(), doc);
       var script = scripts[0] || { url: null, kind: null };
       if (op === 'read') {
         var id = kind + '\u0000' + key + '\u0000' + script.url;
@@ -149,7 +159,7 @@
         if (length === null || length === undefined) { length = value.length; }
         if (value.length > LIMIT.value) { value = null; }
       }
-      var item = '{"kind":' + q(kind) + ',"op":' + q(op) + ',"key":' + q(key === null || key === undefined ? null : slice(S(key), 0, 2048)) +
+      var item = '{' + (doc ? '"doc":' + q(doc) + ',' : '') + '"kind":' + q(kind) + ',"op":' + q(op) + ',"key":' + q(key === null || key === undefined ? null : slice(S(key), 0, 2048)) +
         ',"length":' + q(length === undefined ? null : length) + ',"script":' + q(script.url) + ',"script_kind":' + q(script.kind) +
         ',"stack":[' + join(stack, ',') + '],"t":' + q(floor(perfNow(perf))) + ',"value":';
       var valueText = q(value);
@@ -199,26 +209,38 @@
   function str(v) { return typeof v === 'symbol' ? v : S(v); }
   function asStrings(self, args) { var out = []; for (var i = 0; i < args.length; i++) { out[i] = str(args[i]); } return { thisArg: self, args: out }; }
 
+  var areas = new WM(), proxies = new WM(), kinds = new WM(), opened = new WM();  // shared by every realm patched
+  var requestUrl = Request_ && getDescriptor(Request_.prototype, 'url'), requestMethod = Request_ && getDescriptor(Request_.prototype, 'method');
+  function urlOf(input) {  // a Request (of any realm: the getter checks), else a URL resolved against the page
+    try { return apply(requestUrl.get, input, []); } catch (x) { }
+    try { return S(new URL_(S(input), doc.baseURI)); } catch (x) { return null; }
+  }
+
+  // Every realm the page can reach its storage from: this window, and same-origin frames without an instrument
+  // of their own (about:blank, srcdoc) when a script reaches into them.
+  function install(W) {
+  try { if (owns(W, KEY)) { return; } defineProperty(W, KEY, { value: true }); } catch (x) { return; }
+  function rec(kind, op, key, value, length) { record(W, kind, op, key, value, length); }
+
   // document.cookie and cookieStore.
   var DELETING = /;\s*max-age\s*=\s*(-\d+|0+)\s*(;|$)|;\s*expires\s*=\s*[^;]*19[0-6]\d/i;
   patchAccessor(W.Document && W.Document.prototype, 'cookie',
-    function (result) { record('cookie', 'read', null, null, typeof result === 'string' ? result.length : null); },
+    function (result) { rec('cookie', 'read', null, null, typeof result === 'string' ? result.length : null); },
     function (result, thisArg, args) {
       var text = S(args[0]), semi = indexOf(text, ';'), pair = semi < 0 ? text : slice(text, 0, semi), eq = indexOf(pair, '=');
       var name = eq < 0 ? '' : trim(slice(pair, 0, eq)), value = eq < 0 ? trim(pair) : trim(slice(pair, eq + 1));
-      record('cookie', exec(DELETING, text) ? 'delete' : 'write', name, value);
+      rec('cookie', exec(DELETING, text) ? 'delete' : 'write', name, value);
     }, asStrings);
   if (W.CookieStore) {
     var cookieArgs = function (args) { var a = args[0]; return a && typeof a === 'object' ? [a.name, a.value] : [a, args[1]]; };
-    patchMethod(W.CookieStore.prototype, 'set', function (r, self, args) { var a = cookieArgs(args); record('cookie', 'write', a[0], a[1]); });
-    patchMethod(W.CookieStore.prototype, 'delete', function (r, self, args) { record('cookie', 'delete', cookieArgs(args)[0], null); });
-    patchMethod(W.CookieStore.prototype, 'get', function (r, self, args) { record('cookie', 'read', cookieArgs(args)[0], null); });
-    patchMethod(W.CookieStore.prototype, 'getAll', function (r, self, args) { record('cookie', 'read', args.length ? cookieArgs(args)[0] : null, null); });
+    patchMethod(W.CookieStore.prototype, 'set', function (r, self, args) { var a = cookieArgs(args); rec('cookie', 'write', a[0], a[1]); });
+    patchMethod(W.CookieStore.prototype, 'delete', function (r, self, args) { rec('cookie', 'delete', cookieArgs(args)[0], null); });
+    patchMethod(W.CookieStore.prototype, 'get', function (r, self, args) { rec('cookie', 'read', cookieArgs(args)[0], null); });
+    patchMethod(W.CookieStore.prototype, 'getAll', function (r, self, args) { rec('cookie', 'read', args.length ? cookieArgs(args)[0] : null, null); });
   }
 
   // localStorage and sessionStorage: the Storage methods, and property access through a Proxy of each area.
-  var storageProto = W.Storage && W.Storage.prototype, areas = new WM(), proxies = new WM(), kinds = new WM();
-  var rawArea = {};
+  var storageProto = W.Storage && W.Storage.prototype, rawArea = O.create(null);
   function kindOf(area) {
     var k = mapGet(kinds, area);
     if (k) { return k; }
@@ -227,12 +249,16 @@
   }
   function target(self) { return mapGet(areas, self) || self; }
   var unwrapThis = function (self, args) { var t = mapGet(areas, self); return t ? { thisArg: t, args: args } : null; };
-  patchMethod(storageProto, 'setItem', function (r, self, args) { record(kindOf(target(self)), 'write', args[0], args[1]); },
+  patchMethod(storageProto, 'setItem', function (r, self, args) { rec(kindOf(target(self)), 'write', args[0], args[1]); },
     function (self, args) { return args.length >= 2 ? asStrings(target(self), [args[0], args[1]]) : unwrapThis(self, args); });
-  patchMethod(storageProto, 'getItem', function (r, self, args) { if (r !== null) { record(kindOf(target(self)), 'read', args[0], null, S(r).length); } }, unwrapThis);
-  patchMethod(storageProto, 'removeItem', function (r, self, args) { record(kindOf(target(self)), 'delete', args[0], null); }, unwrapThis);
-  patchMethod(storageProto, 'clear', function (r, self) { record(kindOf(target(self)), 'clear', null, null); }, unwrapThis);
-  patchMethod(storageProto, 'key', function () { }, unwrapThis);
+  patchMethod(storageProto, 'getItem', function (r, self, args) { if (r !== null) { rec(kindOf(target(self)), 'read', args[0], null, S(r).length); } }, unwrapThis);
+  patchMethod(storageProto, 'removeItem', function (r, self, args) { rec(kindOf(target(self)), 'delete', args[0], null); }, unwrapThis);
+  patchMethod(storageProto, 'clear', function (r, self) { rec(kindOf(target(self)), 'clear', null, null); }, unwrapThis);
+  patchMethod(storageProto, 'key', null, unwrapThis);
+  try {  // Storage's length getter, called on an area's Proxy, needs the area itself
+    var lengthGetter = getDescriptor(storageProto, 'length');
+    defineProperty(storageProto, 'length', { get: wrap(lengthGetter.get, null, unwrapThis), enumerable: lengthGetter.enumerable, configurable: true });
+  } catch (x) { }
   function named(area, prop) { return typeof prop === 'string' && !(prop in storageProto) && owns(area, prop); }
   function areaProxy(area, kind) {
     var p = mapGet(proxies, area);
@@ -240,14 +266,14 @@
     mapSet(kinds, area, kind);
     // A name the prototype has (setItem, length) becomes a plain property, as without the instrument.
     p = new P(area, traps({
-      get: function (t, prop) { var v = rGet(t, prop, t); try { if (named(t, prop)) { record(kind, 'read', prop, null, S(v).length); } } catch (x) { } return v; },
+      get: function (t, prop) { var v = rGet(t, prop, t); try { if (named(t, prop)) { rec(kind, 'read', prop, null, S(v).length); } } catch (x) { } return v; },
       set: function (t, prop, v) {
         if (typeof prop !== 'string' || prop in storageProto) { return rSet(t, prop, v, t); }
         var s = str(v), ok = rSet(t, prop, s, t);
-        record(kind, 'write', prop, s);
+        rec(kind, 'write', prop, s);
         return ok;
       },
-      deleteProperty: function (t, prop) { var had = named(t, prop), ok = rDelete(t, prop); if (had) { record(kind, 'delete', prop, null); } return ok; }
+      deleteProperty: function (t, prop) { var had = named(t, prop), ok = rDelete(t, prop); if (had) { rec(kind, 'delete', prop, null); } return ok; }
     }));
     mapSet(proxies, area, p); mapSet(areas, p, area);
     return p;
@@ -271,33 +297,26 @@
 
   // IndexedDB: databases opened and deleted, object stores written.
   var idb = W.IDBFactory && W.IDBFactory.prototype, store = W.IDBObjectStore && W.IDBObjectStore.prototype;
-  patchMethod(idb, 'open', function (r, self, args) { record('indexedDB', 'open', args[0], null); });
-  patchMethod(idb, 'deleteDatabase', function (r, self, args) { record('indexedDB', 'delete', args[0], null); });
+  patchMethod(idb, 'open', function (r, self, args) { rec('indexedDB', 'open', args[0], null); });
+  patchMethod(idb, 'deleteDatabase', function (r, self, args) { rec('indexedDB', 'delete', args[0], null); });
   function storeName(self) { try { return S(self.transaction.db.name) + '/' + S(self.name); } catch (x) { return null; } }
   ['put', 'add'].forEach(function (op) {
-    patchMethod(store, op, function (r, self, args) { record('indexedDB', 'write', storeName(self), null, typeof args[0] === 'string' ? args[0].length : null); });
+    patchMethod(store, op, function (r, self, args) { rec('indexedDB', 'write', storeName(self), null, typeof args[0] === 'string' ? args[0].length : null); });
   });
-  patchMethod(store, 'delete', function (r, self) { record('indexedDB', 'delete', storeName(self), null); });
-  patchMethod(store, 'clear', function (r, self) { record('indexedDB', 'clear', storeName(self), null); });
+  patchMethod(store, 'delete', function (r, self) { rec('indexedDB', 'delete', storeName(self), null); });
+  patchMethod(store, 'clear', function (r, self) { rec('indexedDB', 'clear', storeName(self), null); });
 
   // Cache API (secure contexts only): caches opened and deleted, entries stored and looked up.
-  var URL_ = W.URL, requestUrl = W.Request && getDescriptor(W.Request.prototype, 'url');
-  function urlOf(input) {
-    try {
-      if (requestUrl && input instanceof Request_) { return apply(requestUrl.get, input, []); }
-      return S(new URL_(S(input), doc.baseURI));
-    } catch (x) { return null; }
-  }
   ['open', 'delete', 'has'].forEach(function (op) {
-    patchMethod(W.CacheStorage && W.CacheStorage.prototype, op, function (r, self, args) { record('cache', op, args[0], null); });
+    patchMethod(W.CacheStorage && W.CacheStorage.prototype, op, function (r, self, args) { rec('cache', op, args[0], null); });
   });
-  patchMethod(W.CacheStorage && W.CacheStorage.prototype, 'match', function (r, self, args) { record('cache', 'match', urlOf(args[0]), null); });
+  patchMethod(W.CacheStorage && W.CacheStorage.prototype, 'match', function (r, self, args) { rec('cache', 'match', urlOf(args[0]), null); });
   ['put', 'add', 'match', 'delete'].forEach(function (op) {  // an entry's delete is 'delete-entry': 'delete' is a cache's
-    patchMethod(W.Cache && W.Cache.prototype, op, function (r, self, args) { record('cache', op === 'delete' ? 'delete-entry' : op, urlOf(args[0]), null); });
+    patchMethod(W.Cache && W.Cache.prototype, op, function (r, self, args) { rec('cache', op === 'delete' ? 'delete-entry' : op, urlOf(args[0]), null); });
   });
   patchMethod(W.Cache && W.Cache.prototype, 'addAll', function (r, self, args) {
     var list = args[0];
-    for (var i = 0; list && i < list.length && i < 10; i++) { record('cache', 'add', urlOf(list[i]), null); }
+    for (var i = 0; list && i < list.length && i < 10; i++) { rec('cache', 'add', urlOf(list[i]), null); }
   });
 
   // Beacons, fetch and XHR: the request's URL (the proxy sees the rest on the wire) and the script behind it.
@@ -309,21 +328,32 @@
     if (Params_ && data instanceof Params_) { return S(data).length; }
     return null;
   }
-  patchMethod(W.Navigator && W.Navigator.prototype, 'sendBeacon', function (r, self, args) { record('beacon', 'send', urlOf(args[0]), null, sizeOf(args[1])); });
-  if (typeof fetchOriginal === 'function') {
+  patchMethod(W.Navigator && W.Navigator.prototype, 'sendBeacon', function (r, self, args) { rec('beacon', 'send', urlOf(args[0]), null, sizeOf(args[1])); });
+  if (typeof W.fetch === 'function') {
     patchMethod(W, 'fetch', function (r, self, args) {
       var input = args[0], init = args[1], method = 'GET';
-      if (init && init.method) { method = S(init.method); } else if (Request_ && input instanceof Request_) { method = S(input.method); }
-      record('fetch', upper(method), urlOf(input), null, init && init.body !== undefined ? sizeOf(init.body) : null);
+      if (init && init.method) { method = S(init.method); } else { try { method = S(apply(requestMethod.get, input, [])); } catch (x) { } }
+      rec('fetch', upper(method), urlOf(input), null, init && init.body !== undefined ? sizeOf(init.body) : null);
     });
   }
-  var xhrProto = W.XMLHttpRequest && W.XMLHttpRequest.prototype, opened = new WM();
+  var xhrProto = W.XMLHttpRequest && W.XMLHttpRequest.prototype;
   patchMethod(xhrProto, 'open', function (r, self, args) { mapSet(opened, self, [upper(S(args[0])), urlOf(args[1])]); });
   patchMethod(xhrProto, 'send', function (r, self, args) {
     var o = mapGet(opened, self);
-    if (o) { record('xhr', o[0], o[1], null, sizeOf(args[0])); }
+    if (o) { rec('xhr', o[0], o[1], null, sizeOf(args[0])); }
   });
 
+  // Same-origin frames a script reaches into get the same wrappers (else Storage methods taken from such a frame
+  // would meet this window's Proxy of localStorage and throw). A frame of another origin throws here: left alone.
+  function adopt(win) { try { if (win && win.document && !owns(win, KEY)) { install(win); } } catch (x) { } }  // .document: same origin only
+  [W.HTMLIFrameElement, W.HTMLFrameElement].forEach(function (element) {
+    if (!element) { return; }
+    patchAccessor(element.prototype, 'contentWindow', function (win) { adopt(win); });
+    patchAccessor(element.prototype, 'contentDocument', function (d) { adopt(d && d.defaultView); });
+  });
+  }
+
+  install(W);
   // The instrument leaves no element behind: page scripts cannot read its token or find it in <head>.
-  try { var me = doc.currentScript; if (me && me.parentNode) { me.parentNode.removeChild(me); } } catch (x) { }
+  removeElement();
 })(/*CONFIG*/);

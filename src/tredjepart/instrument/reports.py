@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 
 from tredjepart.instrument.script import MAX_VALUE
@@ -124,6 +125,15 @@ def _event(item, page: str, frame: str, top: bool, now: float) -> StorageEvent:
     t = _number(item, "t")
     if t is None:
         raise ReportError("t must be a number")
+    doc = _optional_text(item, "doc", MAX_URL)  # a frame's document, reported by its parent's instrument
+    if doc is not None:
+        try:
+            parts = urlsplit(doc)
+        except ValueError:
+            raise ReportError("doc must be an http(s) URL") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ReportError("doc must be an http(s) URL")
+        page, frame, top = doc, f"{parts.scheme}://{parts.netloc}", False
     value = _optional_text(item, "value", MAX_VALUE * 2)
     if value is not None and (len(value) > MAX_VALUE or length is not None and js_length(value) != length):
         value = None  # longer than the script sends, or not the value measured: keep the length only
