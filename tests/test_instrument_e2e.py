@@ -205,7 +205,8 @@ def run_browser(server: Server, tmp: Path, name: str) -> dict:
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"https://{PORTAL}/")
-        page.wait_for_function("document.getElementById('check').textContent !== 'checking'", timeout=15_000)
+        # Waited for from Playwright's own world: the page's CSP forbids the eval a string predicate needs.
+        page.locator("#check", has_text="checks ").wait_for(timeout=15_000)
         check = page.text_content("#check")
         frame = page.frame_locator("iframe").locator("#w").text_content()
         page.wait_for_timeout(1500)  # the timed batches

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 
 import pytest
 
@@ -37,7 +38,7 @@ def browser():
 
 
 def visit(browser, page_html: str, *, instrument: bool, scripts: dict[str, str] | None = None,
-          pages: dict[str, str] | None = None, wait_ms: int = 1300):
+          pages: dict[str, str] | None = None, wait_ms: int = 300):
     """Open ``page_html`` at PORTAL in a fresh context; (page errors, reports, the text of #result)."""
     context = browser.new_context()
     page = context.new_page()
@@ -64,7 +65,14 @@ def visit(browser, page_html: str, *, instrument: bool, scripts: dict[str, str] 
 
     page.route("**/*", route)
     page.goto(PORTAL)
-    page.wait_for_timeout(wait_ms)  # the script sends its batch a second after the first event
+    page.wait_for_timeout(wait_ms)
+    # The script sends a batch a second after its first event (at once when 50 are queued): wait until reports
+    # have come and none came for longer than that, within bounds.
+    deadline, last, count = time.monotonic() + 8, time.monotonic(), 0
+    while instrument and time.monotonic() < deadline and (not reports or time.monotonic() - last < 1.3):
+        page.wait_for_timeout(100)
+        if len(reports) != count:
+            count, last = len(reports), time.monotonic()
     result = page.text_content("#result")  # read in Playwright's own world: the page may have broken its builtins
     context.close()
     return errors, [parse_batch(r) for r in reports], result

@@ -128,11 +128,11 @@ def _script_list(tokens: list[str], source: str, kind: str, origin: str, externa
     """(sources, what was done) for a directive governing our script element; "" when nothing was needed."""
     low = [t.lower() for t in tokens]
     keyed = any(_KEYED.match(t) for t in tokens)
+    rest = [t for t in tokens if t.lower() != "'none'"]  # beside another source 'none' means nothing
     if "'unsafe-inline'" in low and not keyed and "'strict-dynamic'" not in low:
         if not external:
             return tokens, ""  # inline scripts are allowed; a nonce would switch that off for the page
-        return (tokens, "") if origin in low else (tokens + [origin], f"{origin} added")
-    rest = [t for t in tokens if t.lower() != "'none'"]
+        return (tokens, "") if origin in low else (rest + [origin], f"{origin} added")
     return rest + [source], (f"'none' replaced by the {kind}" if len(rest) < len(tokens) else f"{kind} added")
 
 

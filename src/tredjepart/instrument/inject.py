@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tredjepart.instrument.sniff import looks_like_html, view
+from tredjepart.instrument.sniff import View, looks_like_html, view
 from tredjepart.instrument.tags import NAME, WS, Attr, comment_end, head_tags, start_tag
 
 DOCUMENT_DESTS = frozenset({"document", "iframe", "frame", "embed", "object"})  # Sec-Fetch-Dest of a document
@@ -66,16 +66,22 @@ def skip_reason(*, status: int, content_type: str | None, content_encoding: str 
     return None
 
 
-def inject(body: bytes, block: str, *, status: int = 200, content_type: str | None = "text/html",
-           content_encoding: str | None = None, fetch_dest: str | None = None,
-           meta_policy: Callable[[str], tuple[str, list[str]]] | None = None) -> Injection:
-    """``body`` with ``block`` (script_block) inserted, or unchanged with the reason.
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where the instrument goes in a body that takes it (locate)."""
+
+    view: View
+    index: int  # view index of the insertion
+    where: str  # "head" or "document-start"
+
+
+def locate(body: bytes, *, status: int = 200, content_type: str | None = "text/html",
+           content_encoding: str | None = None, fetch_dest: str | None = None) -> Place | Injection:
+    """Where the instrument goes in ``body``, or the unchanged body with the reason it does not.
 
     ``content_encoding`` is the encoding of ``body`` as given (None when the caller decoded it);
     ``fetch_dest`` the request's Sec-Fetch-Dest (None when the client sent none: then the body must have a
-    doctype, <html>, <head> or <body>, so HTML fragments fetched by scripts are left alone). ``meta_policy``
-    adjusts the policy of each ``<meta http-equiv="Content-Security-Policy">`` in the head (csp.policy_adjuster);
-    the tags themselves stay where and as they are.
+    doctype, <html>, <head> or <body>, so HTML fragments fetched by scripts are left alone).
     """
     reason = skip_reason(status=status, content_type=content_type, content_encoding=content_encoding,
                          fetch_dest=fetch_dest)
@@ -91,7 +97,14 @@ def inject(body: bytes, block: str, *, status: int = 200, content_type: str | No
     point = insertion_point(v.text, complete=v.complete)
     if point is None:
         return Injection(body, False, "no-insertion-point", charset=v.codec)
-    index, where = point
+    return Place(v, *point)
+
+
+def insert(body: bytes, place: Place, block: str,
+           meta_policy: Callable[[str], tuple[str, list[str]]] | None = None) -> Injection:
+    """``body`` with ``block`` (script_block) at ``place``. ``meta_policy`` adjusts the policy of each
+    ``<meta http-equiv="Content-Security-Policy">`` in the head (csp.policy_adjuster); the tags stay as they are."""
+    v, index = place.view, place.index
     if v.meta_end is not None and index < v.meta_end and _LABEL.match(v.label):
         # The <meta> we push down may leave the first 1024 bytes: a copy in front (the script removes it again).
         block = f'<meta charset="{v.label}" data-tredjepart="">' + block
@@ -109,7 +122,16 @@ def inject(body: bytes, block: str, *, status: int = 200, content_type: str | No
         done = end
         changes += [f"meta: {c}" for c in changed]
     parts.append(whole[done:])
-    return Injection(b"".join(parts), True, where, offset, v.codec, tuple(changes))
+    return Injection(b"".join(parts), True, place.where, offset, v.codec, tuple(changes))
+
+
+def inject(body: bytes, block: str, *, status: int = 200, content_type: str | None = "text/html",
+           content_encoding: str | None = None, fetch_dest: str | None = None,
+           meta_policy: Callable[[str], tuple[str, list[str]]] | None = None) -> Injection:
+    """``body`` with ``block`` inserted where locate() says, or unchanged with the reason."""
+    place = locate(body, status=status, content_type=content_type, content_encoding=content_encoding,
+                   fetch_dest=fetch_dest)
+    return place if isinstance(place, Injection) else insert(body, place, block, meta_policy)
 
 
 def insertion_point(text: str, *, complete: bool = True) -> tuple[int, str] | None:

@@ -20,14 +20,14 @@
     } catch (x) { }
   }
   if (W[KEY]) { removeElement(); return; }  // a second copy, or a frame the parent's instrument already covers
-  var O = Object, R = Reflect, S = String, E = Error, P = Proxy, WM = WeakMap, D = Date;
+  var O = Object, R = Reflect, S = String, E = Error, P = Proxy, WM = WeakMap;
   var defineProperty = O.defineProperty, getDescriptor = O.getOwnPropertyDescriptor, hasOwn = O.prototype.hasOwnProperty;
   var apply = R.apply, rGet = R.get, rSet = R.set, rDelete = R.deleteProperty, setProto = O.setPrototypeOf;
   var stringify = JSON.stringify, floor = Math.floor, Request_ = W.Request, Params_ = W.URLSearchParams, URL_ = W.URL;
   var uncurry = function (f) { return apply(Function.prototype.bind, Function.prototype.call, [f]); };
   var slice = uncurry(S.prototype.slice), indexOf = uncurry(S.prototype.indexOf), split = uncurry(S.prototype.split);
   var lastIndexOf = uncurry(S.prototype.lastIndexOf), trim = uncurry(S.prototype.trim);
-  var upper = uncurry(S.prototype.toUpperCase), lower = uncurry(S.prototype.toLowerCase);
+  var upper = uncurry(S.prototype.toUpperCase);
   var exec = uncurry(RegExp.prototype.exec), join = uncurry(Array.prototype.join), owns = uncurry(hasOwn);
   var mapGet = uncurry(WM.prototype.get), mapSet = uncurry(WM.prototype.set);
   var perf = W.performance, perfNow = uncurry(W.Performance.prototype.now);

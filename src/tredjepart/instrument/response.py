@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tredjepart.instrument.csp import Adjustment, adjust_headers, control_origin, policy_adjuster
-from tredjepart.instrument.inject import Injection, inject, script_block, skip_reason
+from tredjepart.instrument.inject import Injection, insert, locate, script_block
 from tredjepart.instrument.script import (SCRIPT_PATH, hash_source, new_token, nonce_source, report_url,
                                           script_text)
 
@@ -42,10 +42,10 @@ def instrument_response(*, status: int, headers: list[tuple[str, str]], body: by
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     lower = [(k.lower(), v) for k, v in headers]
     content_type = next((v for k, v in lower if k == "content-type"), None)
-    reason = skip_reason(status=status, content_type=content_type, content_encoding=content_encoding,
-                         fetch_dest=fetch_dest)
-    if reason:
-        return Instrumented(Injection(body, False, reason), None, None)
+    place = locate(body, status=status, content_type=content_type, content_encoding=content_encoding,
+                   fetch_dest=fetch_dest)
+    if isinstance(place, Injection):  # left alone: nothing made for it
+        return Instrumented(place, None, None)
     scheme = "https" if page_url.lower().startswith("https:") else "http"
     token, nonce = new_token(), new_token()
     report = report_url(control_host, scheme)
@@ -57,10 +57,7 @@ def instrument_response(*, status: int, headers: list[tuple[str, str]], body: by
         source = hash_source(text) if mode == "inline-hash" else nonce_source(nonce)
         block = script_block(text, nonce=nonce if mode == "inline" else None)
     settings = {"script_source": source, "origin": control_origin(report), "external": mode == "src"}
-    injection = inject(body, block, status=status, content_type=content_type, content_encoding=content_encoding,
-                       fetch_dest=fetch_dest, meta_policy=policy_adjuster(**settings))
-    if not injection.injected:
-        return Instrumented(injection, None, None)
+    injection = insert(body, place, block, policy_adjuster(**settings))
     policies = [v for k, v in lower if k == CSP]
     csp = adjust_headers(policies, **settings) if policies else None
     set_headers: list[tuple[str, tuple[str, ...]]] = [("cache-control", ("no-store",))]
