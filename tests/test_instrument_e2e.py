@@ -23,7 +23,8 @@ from e2e_helpers import self_signed
 from tredjepart.instrument import instrument_response, page_record, parse_batch, storage_records
 from tredjepart.store.m_storage import storage_tables
 from tredjepart.store.rows import to_row
-from tredjepart.store.schema import hashing_key, migrate
+from tredjepart.store.db import read_key
+from tredjepart.store.schema import migrate
 
 pytestmark = [
     pytest.mark.browser,
@@ -292,7 +293,7 @@ def test_nothing_of_the_values_is_stored(audit):
     migrate(db)
     storage_tables(db)
     db.execute("insert into sessions (id, source, started) values ('s', 'live', 0)")
-    key = hashing_key(db)
+    key, _ = read_key(db)
     for body in audit["server"].reports:
         db.table("storage").insert_all(to_row(r) for r in storage_records(parse_batch(body), hmac_key=key,
                                                                            session_id="s", step_id=None,

@@ -34,7 +34,7 @@ def _database() -> Database:
     db = Database(memory=True)
     migrate(db)
     registered = Migrations("tredjepart-instrument-test")
-    registered(name="m003_storage")(storage_tables)
+    registered(name="m004_storage")(storage_tables)
     registered.apply(db)
     return db
 
@@ -44,6 +44,7 @@ def test_migration_applies_after_the_schema():
     columns = table_columns(db)
     assert columns["storage"] == list(STORAGE_COLUMNS)
     assert columns["instrument_pages"] == list(PAGE_COLUMNS)
+    assert columns["sessions"][-1] == "instrumented"
     assert {tuple(i.columns) for i in db.table("storage").indexes} >= {("session_id", "kind"),
                                                                        ("session_id", "script_site")}
     db.table("instrument_pages").insert({"id": "p", "session_id": "s", "time": 0.0, "injected": 0, "placement": "status"})
@@ -59,3 +60,4 @@ def test_every_column_is_documented_with_its_type():
     documented = _documented()
     assert documented["storage"] == [(name, SQL_TYPES[t]) for name, t in STORAGE_COLUMNS.items()]
     assert documented["instrument_pages"] == [(name, SQL_TYPES[t]) for name, t in PAGE_COLUMNS.items()]
+    assert documented["sessions"] == [("instrumented", "INTEGER")]
