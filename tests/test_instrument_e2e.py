@@ -21,7 +21,6 @@ from sqlite_utils import Database
 
 from e2e_helpers import self_signed
 from tredjepart.instrument import instrument_response, page_record, parse_batch, storage_records
-from tredjepart.store.m_storage import storage_tables
 from tredjepart.store.rows import to_row
 from tredjepart.store.db import read_key
 from tredjepart.store.schema import migrate
@@ -291,7 +290,6 @@ def test_nothing_of_the_values_is_stored(audit):
     db_path = audit["tmp"] / "storage.sqlite"
     db = Database(db_path)
     migrate(db)
-    storage_tables(db)
     db.execute("insert into sessions (id, source, started) values ('s', 'live', 0)")
     key, _ = read_key(db)
     for body in audit["server"].reports:

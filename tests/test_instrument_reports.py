@@ -14,7 +14,6 @@ from tredjepart.hashing import keyed_hash
 from tredjepart.instrument.evidence import bare_url, page_record, storage_records
 from tredjepart.instrument.inject import Injection
 from tredjepart.instrument.reports import MAX_BODY, MAX_EVENTS, ReportError, js_length, parse_batch
-from tredjepart.store.m_storage import storage_tables
 from tredjepart.store.rows import to_row
 from tredjepart.store.schema import migrate
 
@@ -108,7 +107,6 @@ def test_records_keep_no_value_and_no_query_value():
 def test_records_fit_the_storage_table():
     db = Database(memory=True)
     migrate(db)
-    storage_tables(db)
     b = parse_batch(batch([event(), event(kind="cookie", op="read", key=None, value=None, length=12),
                            event(key="\ud800lone", value="v\ud800", length=2)]))
     rows = [to_row(r) for r in storage_records(b, hmac_key=KEY, session_id="s1", step_id=None, received=1.0)]

@@ -1,6 +1,6 @@
 """What the instrument yields, as records for the database: one StorageRecord per reported event (table
 ``storage``) and one PageRecord per HTML response the proxy considered (table ``instrument_pages``), both
-created by store/m_storage.py and documented in docs/instrument.md.
+created by store/m006_storage.py and documented in docs/instrument.md.
 
 Nothing of a value is kept: a write's value becomes its keyed hash (hashing.keyed_hash with the database's key,
 so it can be compared with cookie values and request values hashed the same way), its length and its shape.

@@ -1,10 +1,7 @@
 """The instrument's tables (docs/instrument.md): ``storage``, what scripts stored, read and sent from inside the
 pages, and ``instrument_pages``, which HTML responses the instrument went into (or why not) and how their
-Content-Security-Policy was adjusted; and a column ``sessions.instrumented``. A migration of its own, registered
-in store/schema.py's MIGRATIONS:
-
-    from tredjepart.store.m_storage import storage_tables
-    MIGRATIONS(name="m004_storage")(storage_tables)
+Content-Security-Policy was adjusted; and a column ``sessions.instrumented``. Migration m006, registered by
+store.schema (``MIGRATIONS()(m006_storage)``) after m005_observe.
 
 Columns follow instrument.evidence.StorageRecord and PageRecord field for field, so store.rows.to_row writes
 them. No column holds a value: only its keyed hash, length and shape.
@@ -58,7 +55,7 @@ PAGE_COLUMNS = {
 }
 
 
-def storage_tables(db: Database) -> None:
+def m006_storage(db: Database) -> None:
     """Create ``storage`` and ``instrument_pages`` with their indexes, and ``sessions.instrumented`` (1 when the
     session was recorded with the instrument on: its reports must say that the pages were changed)."""
     db.table("sessions").add_column("instrumented", INT)
