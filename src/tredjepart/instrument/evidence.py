@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tredjepart.hashing import keyed_hash
+from tredjepart.hashing import entropy, keyed_hash
 from tredjepart.ids import record_id
 from tredjepart.instrument.reports import Batch, StorageEvent
 from tredjepart.observe.urls import strip_query_values
@@ -42,6 +42,7 @@ class StorageRecord:
     value_length: int | None
     value_hash: str | None
     value_shape: str | None
+    value_entropy: float | None  # bits per character of the value written (as for cookies)
     script_url: str | None
     script_site: str | None
     script_kind: str | None
@@ -112,20 +113,20 @@ def storage_record(event: StorageEvent, *, hmac_key: bytes, event_id: str, sessi
     key = event.key
     if key is not None and (event.kind in _URL_KEYS or event.kind == "cache" and event.operation in _CACHE_URL_OPS):
         key = bare_url(key)
-    value_hash = shape = None
+    value_hash = shape = bits = None
     if event.value is not None:
         try:
             value_hash = keyed_hash(hmac_key, event.value)
         except UnicodeEncodeError:  # a lone surrogate from a JSON escape
             value_hash = keyed_hash(hmac_key, event.value.encode("utf-8", "surrogatepass"))
-        shape = value_shape(event.value)
+        shape, bits = value_shape(event.value), round(entropy(event.value), 3)
     script = bare_url(event.script_url)
     return StorageRecord(
         id=event_id, session_id=session_id, step_id=step_id, time=time,
         page=bare_url(event.page_url), frame_origin=event.frame_origin[:300],
         frame_site=url_site(event.frame_origin), top_level=event.top_level, kind=event.kind,
         operation=event.operation, key_name=None if key is None else key[:MAX_KEY_NAME],
-        value_length=event.value_length, value_hash=value_hash, value_shape=shape,
+        value_length=event.value_length, value_hash=value_hash, value_shape=shape, value_entropy=bits,
         script_url=script, script_site=None if event.script_kind == "extension" else url_site(event.script_url),
         script_kind=event.script_kind, stack=tuple(u for s in event.stack if (u := bare_url(s))),
     )

@@ -28,6 +28,7 @@ STORAGE_COLUMNS = {
     "value_length": INT,
     "value_hash": TEXT,
     "value_shape": TEXT,
+    "value_entropy": REAL,
     "script_url": TEXT,
     "script_site": TEXT,
     "script_kind": TEXT,
