@@ -170,3 +170,34 @@ def test_with_the_option_off_nothing_is_injected(walks):
     db = Database(off["db"])
     assert db.table("storage").count == 0 and db.table("instrument_pages").count == 0
     assert [s["instrumented"] for s in db.table("sessions").rows] == [0]
+
+
+def test_reports_say_what_was_stored_and_that_pages_were_changed(walks, tmp_path):
+    from jsonschema import Draft202012Validator
+
+    from tredjepart.report import write_report
+    from tredjepart.report.json_report import load_schema
+
+    db = walks["on"]["db"]
+    md = write_report(db, tmp_path / "r.md", fmt="md", lang="en").read_text()
+    section = md[md.index("### Stored on the device"):]
+    assert "its pages were changed" in section
+    tracker = section[section.index("#### Scripts of tracker-one.com (third party"):]
+    assert "`t1_uid`" in tracker and "`localStorage`" in tracker and "`t1db/ids`" in tracker
+    assert "#### Scripts of borger-portal.dk (first party" in section
+    html = write_report(db, tmp_path / "r.html", fmt="html", lang="da").read_text()
+    assert "Gemt på enheden (instrument i siden)" in html and "siderne blev ændret" in html
+    data = json.loads(write_report(db, tmp_path / "r.json", fmt="json").read_text())
+    Draft202012Validator(load_schema()).validate(data)
+    (session,) = data["sessions"]
+    assert session["instrument"]["on"] is True and session["instrument"]["csp_adjusted"] >= 1
+    third = next(g for g in session["instrument"]["stored"] if g["site"] == "tracker-one.com")
+    assert third["party"] == "third"
+    items = {(i["kind"], i["key"]) for i in third["items"]}
+    assert {("localStorage", "t1_uid"), ("sessionStorage", "t1_sess"), ("cookie", "t1_js"),
+            ("indexedDB", "t1db/ids")} <= items
+    off = json.loads(write_report(walks["off"]["db"], tmp_path / "off.json", fmt="json").read_text())
+    assert off["sessions"][0]["instrument"] == {"on": False, "pages": 0, "csp_adjusted": 0, "skipped": {},
+                                                "stored": []}
+    assert "Stored on the device" not in write_report(walks["off"]["db"], tmp_path / "off.md", fmt="md",
+                                                        lang="en").read_text()

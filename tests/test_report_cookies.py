@@ -73,7 +73,7 @@ def test_html_lists_them_too(walks):
 def test_json_says_which_cookies_javascript_wrote(walks):
     data = json.loads(report(walks, "-f", "json"))
     jsonschema.Draft202012Validator(load_schema(), format_checker=jsonschema.FormatChecker()).validate(data)
-    assert data["format_version"] == FORMAT_VERSION == "1.1"
+    assert data["format_version"] == FORMAT_VERSION == "1.2"
     cookies = {(c["direction"], c["name"]): c for c in data["sessions"][0]["cookies"]}
     ga = cookies[("sent", "_ga")]
     assert ga["written_by_script"] is True and ga["party"] == "first"

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from tredjepart.report.model import (BlindSpot, Cookie, FindingItem, Report, Script, SessionReport, Step,
                                      ThirdParty)
+from tredjepart.report.storage import to_json as instrument_json
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 SCHEMA_PATH = Path(__file__).resolve().parent / "report.schema.json"
 
 
@@ -65,6 +66,7 @@ def _session(s: SessionReport) -> dict:
         "cookies": [_cookie(x) for x in s.cookies],
         "findings": [_finding(f) for f in s.findings],
         "blind_spots": None if s.blind_spots is None else [_blind(b) for b in s.blind_spots],
+        "instrument": instrument_json(s.instrument),
     }
 
 

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from tredjepart import __version__
 from tredjepart.report.cookies import Candidate, Cookie, ScriptWrite
 from tredjepart.report.owners import Purpose
+from tredjepart.report.storage import Instrument
 
 __all__ = ["Background", "BlindSpot", "Candidate", "Cookie", "FindingItem", "Purpose", "Report", "Script",
            "ScriptWrite", "SessionReport", "Step", "Summary", "ThirdParty", "build_report", "summarize"]
@@ -146,6 +147,7 @@ class SessionReport:
     cookies: list[Cookie] = field(default_factory=list)
     findings: list[FindingItem] = field(default_factory=list)
     blind_spots: list[BlindSpot] | None = None  # None: the database cannot tell (no blind_spots table)
+    instrument: Instrument = field(default_factory=Instrument)  # the in-page instrument: on, and what it saw stored
     first_party_times: list[float] = field(default_factory=list, repr=False)
 
     @property
