@@ -5,6 +5,7 @@ between and after the walks, as a live run records it."""
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -125,6 +126,7 @@ def record_every_rule(tmp_path: Path) -> Path:
     from mitmproxy.test import tflow
 
     from conftest import make_flow
+    from tredjepart.instrument import parse_batch
     from tredjepart.policy import load_policies
     from tredjepart.record.api import open_recorder
     from tredjepart.record.dns import CnameResolver
@@ -173,6 +175,13 @@ def record_every_rule(tmp_path: Path) -> Path:
         get(f"https://collect.tracker-six.com/c?em={hashlib.sha256(EMAIL.lower().encode()).hexdigest()}", "image",
             ctype="image/gif", body=GIF_1X1, req={"Referer": PORTAL + "ansoeg/kontanthjaelp/trin-2"})
         rec.record_tls_failure("api.pinned-app.com", "192.0.2.10", PINNED, t[0] + 1)
+        # The in-page instrument's report: tracker-one's script keeps an identifier in the portal's localStorage.
+        rec.record_storage(parse_batch(json.dumps({
+            "v": 1, "token": "AbCdEfGhIjKlMnOpQrStUv", "page": PORTAL, "frame": PORTAL.rstrip("/"), "top": True,
+            "seq": 0, "dropped": 0, "now": 1000, "events": [
+                {"kind": "localStorage", "op": "write", "key": "t1_uid", "length": len(UID), "value": UID,
+                 "script": "https://cdn.tracker-one.com/t.js", "script_kind": "file", "stack": [], "t": 900}]}
+        ).encode()), "page-flow", None, when=t[0] + 1)
         tcp = tflow.ttcpflow()  # an app's raw TCP connection: recorded as sizes, a blind spot
         tcp.metadata["tredjepart_target"] = ("mqtt.tracker-five.com", 1883)
         rec.record_stream(tcp)

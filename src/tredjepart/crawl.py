@@ -81,7 +81,8 @@ def same_site_links(base: str, hrefs: list[str], limit: int) -> list[str]:
 
 def crawl(urls: list[str], *, db: str, policy: str | None = None, pages: int = 5, consent: str = "none",
           chromium: str | None = None, session: str | None = None, resolve: dict | None = None,
-          timeout_ms: int = 15000, entities: tuple[str, ...] = (), identity: str | None = None) -> CrawlResult:
+          timeout_ms: int = 15000, entities: tuple[str, ...] = (), identity: str | None = None,
+          instrument: bool = False) -> CrawlResult:
     """Crawl ``urls`` (and up to ``pages`` same-site links of the first) as one recorded session."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -90,7 +91,8 @@ def crawl(urls: list[str], *, db: str, policy: str | None = None, pages: int = 5
     result = CrawlResult()
     with tempfile.TemporaryDirectory(prefix="tredjepart-crawl-") as tmp, \
             InProcessProxy(db=db, policy=policy, entities=entities, resolve=resolve, confdir=tmp,
-                           options={"tredjepart_identity": identity} if identity else None) as proxy:
+                           options={**({"tredjepart_identity": identity} if identity else {}),
+                                    **({"tredjepart_instrument": True} if instrument else {})}) as proxy:
         rec = proxy.auditor.recorder
         result.session_id = proxy.call(rec.start_session, session or f"crawl {urls[0]}")
         proxy.call(rec.mark_step, "before consent")

@@ -31,7 +31,7 @@ REQUEST_KINDS = (
 
 # What a party can be seen doing: the request kinds plus what the detectors and cookie parsing add.
 # A policy's `allow:` list names these.
-BEHAVIOURS = REQUEST_KINDS + ("cookie_set", "cookie_sent", "js_cookie", "pixel", "sdk")
+BEHAVIOURS = REQUEST_KINDS + ("cookie_set", "cookie_sent", "js_cookie", "pixel", "sdk", "storage")
 
 CLIENTS = ("browser", "app", "unknown")
 

@@ -45,6 +45,9 @@ _ALL = (
     Rule("bounce-tracking", "warning", "detect", "Bounce-sporing", "Bounce tracking"),
     Rule("cname-cloaking", "warning", "detect",
          "Tredjepart skjult bag et førstepartsnavn (CNAME)", "Third party hidden behind a first-party name (CNAME)"),
+    Rule("identifier-storage", "warning", "detect",
+         "Identifikator gemt i løsningens localStorage af en tredjepart",
+         "Identifier stored in the solution's localStorage by a third party"),
     Rule("third-country-transfer", "info", "detect",
          "Ejer med sæde uden for EU/EØS", "Owner seated outside the EU/EEA"),
     # What reached a third party (received).

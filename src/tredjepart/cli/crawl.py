@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
-from tredjepart.cli.options import BadInput, db_option, identity_option, policy_option
+from tredjepart.cli.options import BadInput, db_option, identity_option, instrument_option, policy_option
 
 
 def _parse_resolve(values: tuple[str, ...]) -> dict[str, tuple[str, int]]:
@@ -26,6 +26,7 @@ def _parse_resolve(values: tuple[str, ...]) -> dict[str, tuple[str, int]]:
 @policy_option
 @db_option
 @identity_option
+@instrument_option
 @click.option("--pages", default=5, show_default=True, help="Same-site links of the first page to visit too.")
 @click.option("--consent", type=click.Choice(["accept", "reject", "none"]), default="none", show_default=True,
               help="Answer the consent banner after the first page.")
@@ -33,7 +34,7 @@ def _parse_resolve(values: tuple[str, ...]) -> dict[str, tuple[str, int]]:
 @click.option("--chromium", default=None, help="Chromium binary (default: 'chromium' on PATH).")
 @click.option("--resolve", multiple=True, metavar="HOST=ADDR:PORT",
               help="Connect HOST to ADDR:PORT instead of resolving it; all other hosts are then refused.")
-def crawl_command(urls, policy, db, identity, pages, consent, session, chromium, resolve) -> None:
+def crawl_command(urls, policy, db, identity, instrument, pages, consent, session, chromium, resolve) -> None:
     """Walk through public pages unattended with headless Chromium through the auditing proxy.
 
     Steps are recorded as "before consent" and "consent: accept"/"consent: reject". Exit codes: 0 done,
@@ -47,7 +48,8 @@ def crawl_command(urls, policy, db, identity, pages, consent, session, chromium,
 
     try:
         result = crawl(list(urls), db=db, policy=policy, pages=pages, consent=consent, chromium=chromium,
-                       session=session, resolve=_parse_resolve(resolve) or None, identity=identity)
+                       session=session, resolve=_parse_resolve(resolve) or None, identity=identity,
+                       instrument=instrument)
     except ValueError as e:
         raise BadInput(str(e)) from e
     for e in result.errors:
@@ -78,7 +80,8 @@ def _summary(db_path, session_id: str) -> None:
               help="Folder for demo.sqlite and report.html.")
 @click.option("--consent", type=click.Choice(["accept", "reject", "none"]), default="accept", show_default=True)
 @click.option("--chromium", default=None, help="Chromium binary (default: 'chromium' on PATH).")
-def demo(out, consent, chromium) -> None:
+@instrument_option
+def demo(out, consent, chromium, instrument) -> None:
     """Crawl the bundled fictional citizen portal (served locally) and write its report.
 
     \b
@@ -97,7 +100,8 @@ def demo(out, consent, chromium) -> None:
     with DemoServer() as server:
         try:
             result = crawl([f"http://{PORTAL}/"], db=str(db), policy=str(policy), pages=5, consent=consent,
-                           chromium=chromium, session=f"demo ({consent})", resolve=server.hosts)
+                           chromium=chromium, session=f"demo ({consent})", resolve=server.hosts,
+                           instrument=instrument)
         except ValueError as e:
             raise BadInput(str(e)) from e
     for e in result.errors:

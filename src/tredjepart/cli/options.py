@@ -30,6 +30,10 @@ entities_option = click.option("--entities", multiple=True, type=click.Path(exis
 identity_option = click.option("--identity", type=click.Path(exists=True, dir_okay=False),
                                help="A declared test identity (YAML) to find in what third parties receive; its "
                                     "values are never stored (docs/received.md).")
+instrument_option = click.option(
+    "--instrument", is_flag=True,
+    help="Put the in-page instrument into every HTML page: which script stores what on the device and starts which "
+         "request (docs/instrument.md). It CHANGES THE PAGES it audits; every report of the session says so.")
 all_sessions_option = click.option(
     "--all-sessions", is_flag=True,
     help="Also read sessions that saw only the device's background traffic (left out by default).")

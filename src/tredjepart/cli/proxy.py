@@ -13,13 +13,13 @@ from pathlib import Path
 import click
 
 import tredjepart.proxy.entry as entry
-from tredjepart.cli.options import db_option, entities_option, identity_option, policy_option
+from tredjepart.cli.options import db_option, entities_option, identity_option, instrument_option, policy_option
 
 
 def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, policy: str | None,
                  session: str | None, entities: tuple[str, ...], extra: tuple[str, ...],
                  store_values: bool = False, proxy_auth: str | None = None, flows: bool = False,
-                 wireguard: int | None = None, identity: str | None = None) -> list[str]:
+                 wireguard: int | None = None, identity: str | None = None, instrument: bool = False) -> list[str]:
     """The mitmdump/mitmweb command line for these settings."""
     name = "mitmweb" if web else "mitmdump"
     exe = Path(sys.executable).with_name(name)
@@ -37,6 +37,8 @@ def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, poli
         cmd += ["--set", f"tredjepart_entities={e}"]
     if identity:
         cmd += ["--set", f"tredjepart_identity={identity}"]
+    if instrument:
+        cmd += ["--set", "tredjepart_instrument=true"]
     if store_values:
         cmd += ["--set", "tredjepart_store_values=true"]
     if proxy_auth:
@@ -65,6 +67,7 @@ def port_problem(host: str | None, port: int) -> str | None:
 @policy_option
 @db_option
 @identity_option
+@instrument_option
 @click.option("--port", default=8080, show_default=True, help="Port the proxy listens on.")
 @click.option("--listen-host", default=None,
               help="Address to listen on (default: all; then every client must log in, see --proxy-auth).")
@@ -80,7 +83,7 @@ def port_problem(host: str | None, port: int) -> str | None:
 @click.option("--store-values", is_flag=True,
               help="DEBUG ONLY: store cookie values in clear. Never on real citizens' data.")
 @click.argument("mitmproxy_args", nargs=-1, type=click.UNPROCESSED)
-def proxy(policy, db, identity, port, listen_host, proxy_auth, web, wireguard, session, entities, flows,
+def proxy(policy, db, identity, instrument, port, listen_host, proxy_auth, web, wireguard, session, entities, flows,
           store_values, mitmproxy_args) -> None:
     """Start the auditing proxy. Extra arguments after -- go to mitmproxy.
 
@@ -113,7 +116,7 @@ def proxy(policy, db, identity, port, listen_host, proxy_auth, web, wireguard, s
         click.echo("tredjepart: WARNING: --store-values stores cookie values IN CLEAR. Debug only.", err=True)
     cmd = mitm_command(web, port=port, listen_host=listen_host, db=db, policy=policy, session=session,
                        entities=entities, extra=mitmproxy_args, store_values=store_values, proxy_auth=proxy_auth,
-                       flows=flows, wireguard=wireguard, identity=identity)
+                       flows=flows, wireguard=wireguard, identity=identity, instrument=instrument)
     click.echo(f"tredjepart: starting {Path(cmd[0]).name} on port {port}, recording into {db}", err=True)
     try:
         os.execv(cmd[0], cmd)

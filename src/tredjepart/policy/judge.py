@@ -26,7 +26,7 @@ _KIND_WORDS = {
     "font": "a font", "media": "media", "other": "a request", "tcp": "a raw TCP connection",
     "udp": "a raw UDP connection", "dns": "a DNS lookup", "cookie_set": "a cookie it set",
     "cookie_sent": "a cookie sent to it", "js_cookie": "a cookie set by script", "pixel": "a tracking pixel",
-    "sdk": "an app SDK call",
+    "sdk": "an app SDK call", "storage": "data stored on the device by script",
 }
 
 

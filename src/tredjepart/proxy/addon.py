@@ -18,6 +18,7 @@ from tredjepart.policy import load_policies
 from tredjepart.proxy import control
 from tredjepart.proxy.access import guard, holds_key
 from tredjepart.proxy.banner import banner
+from tredjepart.proxy.instrumenting import Instrumenter
 from tredjepart.proxy.listener import ProxyListener
 from tredjepart.proxy.terminal import Terminal
 from tredjepart.proxy.wireguard import client_configs, qr_text
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 RECORDING_OPTIONS = {"tredjepart_db", "tredjepart_store_values", "tredjepart_background_hosts",
                      "tredjepart_identity", "tredjepart_decoders",
                      "tredjepart_cnames", "tredjepart_process", "tredjepart_entities", "tredjepart_control_host",
-                     "onboarding_host"}
+                     "onboarding_host", "tredjepart_instrument"}
 
 
 class Auditor:
@@ -48,6 +49,7 @@ class Auditor:
         self._wireguard: list[str] = []  # WireGuard client configurations, when that mode runs
         self._closed_path: str | None = None  # set once recording has closed: later flows are said to be lost
         self._auth = False  # whether clients log in (mitmproxy's proxyauth): flows of those who did not are skipped
+        self.instrumenter: Instrumenter | None = None  # the in-page instrument, when tredjepart_instrument is on
 
     def load(self, loader) -> None:
         add_options(loader)
@@ -59,6 +61,11 @@ class Auditor:
             if not host or "/" in host or " " in host:
                 raise exceptions.OptionsError(f"tredjepart_control_host: not a host name: {host!r}")
             self._control_host = host
+        if updated & {"tredjepart_instrument", "tredjepart_control_host"}:
+            self.instrumenter = Instrumenter(self._control_host) if o.tredjepart_instrument else None
+            if o.tredjepart_instrument:
+                logger.warning("tredjepart: the in-page instrument is ON: HTML pages are changed (one more script, "
+                               "their CSP widened for it); reports of these sessions say so")
         if "tredjepart_entities" in updated:  # users' lists are read now, so a bad one is this option's error
             _named_error("tredjepart_entities", check_owner_lists, list(o.tredjepart_entities))
         if "tredjepart_identity" in updated and o.tredjepart_identity:
@@ -101,7 +108,7 @@ class Auditor:
                             store_values=o.tredjepart_store_values,
                             background_hosts=tuple(o.tredjepart_background_hosts), cnames=o.tredjepart_cnames,
                             identity=o.tredjepart_identity, decoders=list(o.tredjepart_decoders),
-                            own_hosts=tuple(dict.fromkeys(own)))
+                            own_hosts=tuple(dict.fromkeys(own)), instrument=o.tredjepart_instrument)
         self.recorder = open_recorder(settings, self.listener, process=o.tredjepart_process)
         logger.info("tredjepart: recording into %s%s", o.tredjepart_db,
                     " (worker process)" if o.tredjepart_process else "")
@@ -217,6 +224,9 @@ class Auditor:
         if self._auth and "proxyauth" not in flow.metadata:
             return  # mitmproxy's proxyauth has answered 407: strangers do not reach the control page
         flow.metadata["tredjepart_control"] = True
+        if self.instrumenter is not None and self.instrumenter.handles(flow.request.path):
+            flow.response = self.instrumenter.respond(flow.request, self.recorder)
+            return
         client = flow.client_conn.peername[0] if flow.client_conn.peername else None
         flow.response = await control.respond(self.recorder, flow.request, client, self._control_host, self._token,
                                               self._wireguard)
@@ -226,8 +236,16 @@ class Auditor:
         if self._auth and holds_key(client) and (auth := ctx.master.addons.get("proxyauth")) is not None:
             auth.authenticated[client] = ("wireguard", "")
 
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        """An instrument report over its size bound is refused before its body is read."""
+        if (self.instrumenter is not None and flow.request.host.lower() == self._control_host
+                and self.instrumenter.too_large(flow.request)):
+            flow.metadata["tredjepart_control"] = True
+            flow.response = http.Response.make(413, b"report too large", {"content-type": "text/plain"})
+
     def response(self, flow: http.HTTPFlow) -> None:
-        self._record(flow)
+        if self._record(flow) and self.instrumenter is not None:
+            self.instrumenter.response(flow, self.recorder)
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
@@ -295,15 +313,16 @@ class Auditor:
         except Exception:  # noqa: BLE001 - a failing record must never break the proxy
             logger.exception("tredjepart: could not record the TLS failure for %s", host)
 
-    def _record(self, flow: http.HTTPFlow) -> None:
+    def _record(self, flow: http.HTTPFlow) -> bool:
+        """Record ``flow``; whether it is part of the evidence (not the control host's, nor a stranger's)."""
         if flow.metadata.get("tredjepart_control"):
-            return
+            return False
         if self.recorder is None:
             if self._closed_path is not None:  # a flow that finished while the proxy shut down
                 self.listener.too_late(flow, self._closed_path)
-            return
+            return False
         if self._auth and "proxyauth" not in flow.metadata and not flow.is_replay:
-            return  # a client that did not log in: answered 407 by mitmproxy, and no part of the evidence
+            return False  # a client that did not log in: answered 407 by mitmproxy, and no part of the evidence
         status = self.recorder.status()
         if status.failed:
             self.listener.not_recording(flow, status)
@@ -314,6 +333,8 @@ class Auditor:
             logger.error("tredjepart: could not record flow %s (%s: %s)", flow.id, type(e).__name__, e)
         finally:
             self._recording = None
+        return True
+
 
 def _named_error(option: str, fn, *args):
     """``fn(*args)``, with a ValueError turned into an OptionsError that names ``option``."""

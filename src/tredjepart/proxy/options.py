@@ -66,6 +66,13 @@ def add_options(loader) -> None:
         choices=("tredjepart", "mitmproxy"),
     )
     loader.add_option(
+        "tredjepart_instrument", bool, False,
+        "Put the in-page instrument into every HTML page (docs/instrument.md): it records which script stores what "
+        "on the device (cookies by script, localStorage, sessionStorage, IndexedDB, Cache API) and which script "
+        "starts beacons, fetch and XHR. Off by default: it CHANGES THE PAGES it audits (one more script, their "
+        "Content-Security-Policy widened for it), and every report of such a session says so.",
+    )
+    loader.add_option(
         "tredjepart_store_values", bool, False,
         "DEBUG ONLY: also store cookie values in clear. Never use this on real citizens' data.",
     )

@@ -35,6 +35,13 @@ class Recorder(Protocol):
     def record_tls_failure(self, host: str | None, client: str | None, error: str | None,
                            when: float | None = None) -> None: ...
 
+    def record_page(self, mitm_id: str, client: str | None, url: str, injected: bool, placement: str,
+                    csp_changes: tuple[str, ...] = (), charset: str | None = None, when: float | None = None) -> None:
+        """An HTML response the in-page instrument was put into, or not (``placement`` says where, or why not)."""
+
+    def record_storage(self, batch, mitm_id: str, client: str | None, when: float | None = None) -> None:
+        """A report batch of the in-page instrument (instrument.Batch) from the page of flow ``mitm_id``."""
+
     def start_session(self, name: str, *, client: str | None = None, policy_name: str | None = None,
                       when: float | None = None, source: str = "live") -> str: ...
 

@@ -84,6 +84,15 @@ class WorkerRecorder:
     def record_tls_failure(self, host, client, error, when=None) -> None:
         self._send("record_tls_failure", host, client, error, time.time() if when is None else when)
 
+    def record_page(self, mitm_id, client, url, injected, placement, csp_changes=(), charset=None,
+                    when=None) -> None:
+        self._send("record_page", mitm_id, client, url, injected, placement, tuple(csp_changes), charset,
+                   time.time() if when is None else when)
+
+    def record_storage(self, batch, mitm_id, client, when=None) -> None:
+        """A report batch (instrument.Batch): its values cross the pipe only to be hashed by the worker."""
+        self._send("record_storage", batch, mitm_id, client, time.time() if when is None else when)
+
     def start_session(self, name, *, client=None, policy_name=None, when=None, source="live") -> str:
         session_id = uuid.uuid4().hex  # made here, so the caller knows it at once
         self._send("start_session", name, now=True, client=client, policy_name=policy_name,

@@ -27,9 +27,12 @@ from tredjepart.record.findings import FindingBook, finding_id
 from tredjepart.record.hosts import HostBook
 from tredjepart.record.resume import load_sessions
 from tredjepart.record.sessions import Session, SessionTracker, SessionView
+from tredjepart.record.storage import PageBook, attribute_records, storage_findings
 from tredjepart.record.telling import Teller
 from tredjepart.record.wire import Settings
 from tredjepart.records import Finding
+from tredjepart.ids import record_id
+from tredjepart.instrument.evidence import PageRecord, bare_url, storage_records
 from tredjepart.store import Op, Writer, open_database, read_key
 from tredjepart.received import (RequestParts, Scanner, load_decoders, load_identity, parts_from_flow,
                                  received_findings)
@@ -59,6 +62,7 @@ class LocalRecorder:
         self.detectors = Detectors()
         self.tell = Teller(listener, self.status)
         self.hosts = HostBook(self.entities)
+        self.pages = PageBook()
 
     # --- flows ----------------------------------------------------------------------------------------------
 
@@ -173,6 +177,50 @@ class LocalRecorder:
             self.listener.on_finding(f)
         self.tell.session(session, new)
 
+    # --- the in-page instrument ----------------------------------------------------------------------------
+
+    def record_page(self, mitm_id: str, client: str | None, url: str, injected: bool, placement: str,
+                    csp_changes: tuple[str, ...] = (), charset: str | None = None, when: float | None = None) -> None:
+        """An HTML response the proxy put the instrument into, or could not (``placement`` says why)."""
+        when = time.time() if when is None else when
+        session, new = self._session_for(client or "unknown", when)
+        flow_id = record_id(session.id, mitm_id)
+        page = PageRecord(id=record_id(session.id, "instrument-page", flow_id), session_id=session.id,
+                          step_id=session.step_at(when), flow_id=flow_id, time=when,
+                          url=self.scanner.mask_url(u) if (u := bare_url(url)) else None, injected=injected,
+                          placement=placement, csp_adjusted=bool(csp_changes), csp_changes=tuple(csp_changes),
+                          charset=charset)
+        if injected:
+            self.pages.add(session.id, mitm_id, page)
+        self.writer.put(([self._session_op(session)] if new else []) + [Op("instrument_pages", [to_row(page)],
+                                                                               replace=True)])
+
+    def record_storage(self, batch, mitm_id: str, client: str | None, when: float | None = None) -> None:
+        """A report batch of the instrument in page ``mitm_id``: its events as ``storage`` rows (values only
+        hashed), the page's counters, and the findings storage raises."""
+        when = time.time() if when is None else when
+        session, new = self._session_for(client or "unknown", when)
+        records = storage_records(batch, hmac_key=self.key, session_id=session.id, step_id=None, received=when)
+        mask = self.scanner.mask_url
+        for r in records:
+            r.page = mask(r.page) if r.page else r.page
+            r.script_url = mask(r.script_url) if r.script_url else r.script_url
+            r.stack = tuple(mask(s) for s in r.stack)
+            if r.kind in ("fetch", "xhr", "beacon") and r.key_name:
+                r.key_name = mask(r.key_name)
+        attribute_records(records, session, self.entities, self.settings.own_hosts)
+        ops = [self._session_op(session)] if new else []
+        if records:
+            ops.append(Op("storage", [to_row(r) for r in records]))
+        if (page := self.pages.count(session.id, mitm_id, len(records), batch.dropped, batch.rejected)) is not None:
+            ops.append(Op("instrument_pages", [to_row(page)], replace=True))
+        fresh = self.book.add(session.id, storage_findings(records, session))
+        self.writer.put(ops + self._findings_ops(force=bool(fresh)))
+        for f in fresh:
+            self.listener.on_finding(f)
+        if fresh or new:
+            self.tell.session(session, new)
+
     # --- sessions and steps ---------------------------------------------------------------------------------
 
     def start_session(self, name: str, *, client: str | None = None, policy_name: str | None = None,
@@ -263,7 +311,8 @@ class LocalRecorder:
             self.writer.put(self._findings_ops(force=True))
 
     def _session_op(self, s: Session) -> Op:
-        return Op("sessions", [session_row(s, self.key_id, self.scanner.declared_fields())], replace=True)
+        return Op("sessions", [session_row(s, self.key_id, self.scanner.declared_fields(), self.settings.instrument)],
+                  replace=True)
 
     def _findings_ops(self, *, force: bool) -> list[Op]:
         due = self.book.due(force=force)

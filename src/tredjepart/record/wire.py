@@ -36,6 +36,7 @@ class Settings:
     identity: str | None = None  # a declared test identity (YAML; read by the recorder, never stored or sent)
     decoders: list[str] = field(default_factory=list)  # users' endpoint decoder files, on top of the built-in ones
     own_hosts: tuple[str, ...] = OWN_HOSTS  # the audit's own hosts: party "tool", never the solution's
+    instrument: bool = False  # the in-page instrument is on: sessions are marked instrumented
     commit_seconds: float = 0.5  # the writer commits at most this often (a hard kill loses at most this much)
 
 

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 MAX_CERTS = 10_000  # server connections whose certificate the worker remembers
 
 VERBS = frozenset({"record", "record_stream", "record_tls_failure", "start_session", "end_session", "mark_step", "set_policies",
-                   "resume"})
+                   "resume", "record_page", "record_storage"})
 
 
 class ReplyListener:

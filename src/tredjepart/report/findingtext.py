@@ -138,6 +138,14 @@ def _identifier_cookie(x: Facts, t: Catalog, _: str | None) -> str:
                 lifetime=t.lifetime(int(lifetime)) if lifetime is not None else "?")
 
 
+def _identifier_storage(x: Facts, t: Catalog, _: str | None) -> str:
+    length, bits, shape = x.number("value_length"), x.number("value_entropy"), x.text("value_shape")
+    value = _say(t, "identifier_value", length=int(length), shape=t.words(SHAPES.get(shape, (shape, shape))),
+                 bits=t.decimal(bits)) if length is not None and shape and bits is not None else ""
+    return _say(t, "identifier_storage", site=x.site, script=x.text("script") or "?", item=x.text("key") or "?",
+                frame=x.text("frame_origin") or "?", value=value)
+
+
 def _id_sync(x: Facts, t: Catalog, _: str | None) -> str:
     where = (x.texts("where") or ["query"])[0]
     parameter = (x.texts("parameters") or [""])[0]
@@ -200,6 +208,7 @@ RENDER = {
     "opt-out-unverified": _opt_out_unverified,
     "necessary-but-tracking": _necessary_but_tracking,
     "identifier-cookie": _identifier_cookie,
+    "identifier-storage": _identifier_storage,
     "id-sync": _id_sync,
     "fingerprinting-script": _fingerprinting,
     "uninspectable-host": _uninspectable,

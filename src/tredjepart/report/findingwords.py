@@ -51,6 +51,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{lifetime}{value}. Med den kan {site} genkende personen på alle sites, der indlejrer den.",
         "Third party {site} set cookie '{cookie}' that looks like an identifier of the device: it lives "
         "{lifetime}{value}. With it {site} can recognise the person on every site that includes it."),
+    "identifier_storage": (
+        "Et script fra tredjeparten {site} ({script}) gemte '{item}' i løsningens localStorage ({frame}), en værdi "
+        "der ligner en identifikator for enheden{value}. localStorage udløber ikke.",
+        "A script of third party {site} ({script}) stored '{item}' in the solution's localStorage ({frame}), a value "
+        "that looks like an identifier of the device{value}. localStorage does not expire."),
     "identifier_value": (
         ", og dens værdi er {length} tegn ({shape}, {bits} bit entropi pr. tegn)",
         " and its value is {length} characters ({shape}, {bits} bits of entropy per character)"),

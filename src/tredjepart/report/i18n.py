@@ -93,6 +93,25 @@ _T: dict[str, tuple[str, str]] = {
         "or they are older than the session if the browser profile was not fresh. This is the \"similar "
         "technology\" the guidance covers too, also when the cookie sits on the solution's own domain."),
     "no_script_cookies": ("Ingen cookies skrevet af scripts.", "No cookies written by scripts."),
+    "stored": ("Gemt på enheden (instrument i siden)", "Stored on the device (in-page instrument)"),
+    "stored_changed": (
+        "Denne session blev optaget med instrumentet i siden slået til: siderne blev ændret (et script mere, deres "
+        "Content-Security-Policy udvidet for det; {pages} sider, {csp} med udvidet CSP). Det ser, hvilket script "
+        "der gemmer hvad på enheden; værdierne gemmes aldrig.",
+        "This session was recorded with the in-page instrument on: its pages were changed (one more script, their "
+        "Content-Security-Policy widened for it; {pages} pages, {csp} with their CSP widened). It sees which "
+        "script stores what on the device; the values are never stored."),
+    "stored_skipped": ("HTML-svar uden instrumentet (blinde vinkler): {reasons}.",
+                       "HTML responses left without the instrument (blind spots): {reasons}."),
+    "stored_none": ("Ingen scripts gemte eller læste noget på enheden.", "No script stored or read anything on the device."),
+    "stored_by": ("Scripts fra {site}", "Scripts of {site}"),
+    "stored_by_none": ("Intet script på kaldestakken", "No script on the call stack"),
+    "storage_kind": ("Lager", "Storage"),
+    "storage_key": ("Navn", "Name"),
+    "storage_whose": ("Hvis lager", "Whose storage"),
+    "storage_ops": ("Handlinger", "Operations"),
+    "storage_scripts": ("Scripts", "Scripts"),
+    "storage_count": ("Antal", "Count"),
     "sent_to": ("Sendt til", "Sent to"),
     "party_col": ("Part", "Party"),
     "first_sent": ("Først sendt", "First sent"),

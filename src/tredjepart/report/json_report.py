@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tredjepart.report.model import (BlindSpot, Cookie, FindingItem, Report, Script, SessionReport, Step,
                                      ThirdParty)
+from tredjepart.report.storage import to_json as instrument_json
 
 FORMAT_VERSION = "1.2"
 SCHEMA_PATH = Path(__file__).resolve().parent / "report.schema.json"
@@ -67,6 +68,7 @@ def _session(s: SessionReport) -> dict:
         "findings": [_finding(f) for f in s.findings],
         "blind_spots": None if s.blind_spots is None else [_blind(b) for b in s.blind_spots],
         "identity_fields": s.identity_fields,
+        "instrument": instrument_json(s.instrument),
     }
 
 

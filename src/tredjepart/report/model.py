@@ -16,6 +16,7 @@ from tredjepart import __version__
 from tredjepart.report.cookies import Candidate, Cookie, ScriptWrite
 from tredjepart.report.hosts import OwnHost, SuggestedOwner
 from tredjepart.report.owners import Purpose
+from tredjepart.report.storage import Instrument
 
 __all__ = ["Background", "BlindSpot", "Candidate", "Cookie", "FindingItem", "OwnHost", "Purpose", "Report",
            "Script", "ScriptWrite", "SessionReport", "Step", "SuggestedOwner", "Summary", "ThirdParty",
@@ -156,6 +157,7 @@ class SessionReport:
     findings: list[FindingItem] = field(default_factory=list)
     blind_spots: list[BlindSpot] | None = None  # None: the database cannot tell (no blind_spots table)
     identity_fields: list[str] | None = None  # declared fields it was scanned for (names); None: none declared
+    instrument: Instrument = field(default_factory=Instrument)  # the in-page instrument: on, and what it saw stored
     first_party_times: list[float] = field(default_factory=list, repr=False)
 
     @property

@@ -25,6 +25,7 @@ from tredjepart.report.model import (SEVERITY_ORDER, Background, BlindSpot, Find
 from tredjepart.report.owners import default_entities, owner_of, purpose_of
 from tredjepart.report.received import identity_fields, session_received
 from tredjepart.report.rows import json_dict, json_list
+from tredjepart.report.storage import session_instrument
 
 __all__ = ["Selection", "SelectionError", "choose_sessions", "default_entities", "describe_session",
            "finding_item", "printable", "select_sessions", "session_report", "with_solution_traffic"]
@@ -131,6 +132,7 @@ def session_report(db: Database, sid: str, entities=None) -> SessionReport:
     _detections(db, rep)
     _blind_spots(db, rep)
     _received_and_hosts(db, rep, entities)
+    rep.instrument = session_instrument(db, rep.id)
     order = {"uncovered": 0, "warning": 1, "covered": 2}
     rep.third_parties.sort(key=lambda p: (order[p.state], p.first_seen or 0, p.site))
     return rep

@@ -36,6 +36,7 @@ KINDS = {
     "cookie_set": ("satte cookies", "set cookies"), "cookie_sent": ("fik cookies sendt", "was sent cookies"),
     "js_cookie": ("cookie sat af script", "cookie set by script"), "pixel": ("sporingspixel", "tracking pixel"),
     "sdk": ("app-SDK-kald", "app SDK call"),
+    "storage": ("data gemt på enheden af script", "data stored on the device by script"),
     "stale_cookie": ("cookie fra et tidligere besøg", "cookie from an earlier visit"),
     "identifier_cookie": ("identifikator-cookie", "identifier cookie"),
     "id_sync": ("ID-synkronisering", "ID syncing"), "fingerprinting": ("fingerprinting", "fingerprinting"),

@@ -51,8 +51,9 @@ def received_row(rec, item) -> dict:
     }
 
 
-def session_row(s, key_id: str, identity_fields: tuple[str, ...] = ()) -> dict:
-    """A record.sessions.Session as a row; what the policy says about it comes from its policy."""
+def session_row(s, key_id: str, identity_fields: tuple[str, ...] = (), instrumented: bool = False) -> dict:
+    """A record.sessions.Session as a row; what the policy says about it comes from its policy. ``instrumented``:
+    recorded with the in-page instrument on (its pages were changed)."""
     return {
         "id": s.id,
         "name": s.name,
@@ -67,4 +68,5 @@ def session_row(s, key_id: str, identity_fields: tuple[str, ...] = ()) -> dict:
         "first_party": json.dumps(s.first_party),
         "key_id": key_id,
         "identity_fields": json.dumps(list(identity_fields)) if identity_fields else None,
+        "instrumented": 1 if instrumented else 0,
     }

@@ -303,3 +303,8 @@ def m004_hosts(db: Database) -> None:
 from tredjepart.store.m005_observe import m005_observe  # noqa: E402
 
 MIGRATIONS()(m005_observe)
+
+# The in-page instrument's tables (storage, instrument_pages) and sessions.instrumented.
+from tredjepart.store.m006_storage import m006_storage  # noqa: E402
+
+MIGRATIONS()(m006_storage)
