@@ -197,7 +197,15 @@ def test_reports_say_what_was_stored_and_that_pages_were_changed(walks, tmp_path
     assert {("localStorage", "t1_uid"), ("sessionStorage", "t1_sess"), ("cookie", "t1_js"),
             ("indexedDB", "t1db/ids")} <= items
     off = json.loads(write_report(walks["off"]["db"], tmp_path / "off.json", fmt="json").read_text())
+    started = [r for r in session["instrument"]["started"] if r["to_site"] == "tracker-one.com"]
+    assert any(r["script_site"] == "tracker-one.com" and "fetch" in r["kinds"] for r in started), started
+    assert "Requests to other sites, started by the page's scripts" in section
+    written = {c["name"]: c for c in session["cookies"] if c["written_by_script"]}
+    assert written["t1_js"]["writer_known"] is True, written
+    assert [c["site"] for c in written["t1_js"]["candidate_scripts"]] == ["tracker-one.com"]
+    assert "written by (seen by the in-page instrument)" in md
+    off = json.loads(write_report(walks["off"]["db"], tmp_path / "off.json", fmt="json").read_text())
     assert off["sessions"][0]["instrument"] == {"on": False, "pages": 0, "csp_adjusted": 0, "skipped": {},
-                                                "stored": []}
+                                                "started": [], "stored": []}
     assert "Stored on the device" not in write_report(walks["off"]["db"], tmp_path / "off.md", fmt="md",
                                                         lang="en").read_text()

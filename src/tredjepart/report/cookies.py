@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from tredjepart.report.owners import owner_of
 from tredjepart.report.rows import json_dict
+from tredjepart.report.storage import Writer, cookie_writers
 
 
 @dataclass(slots=True)
@@ -33,6 +34,7 @@ class ScriptWrite:
     candidates: list[Candidate]  # the third-party scripts loaded before it was first sent, by site, latest first
     scripts_before: int  # how many third-party scripts had loaded before it
     listed: int  # how many of them the evidence lists (the latest ones, at most 20)
+    known: bool = False  # the in-page instrument saw the writer: ``candidates`` is that one script
 
     @property
     def more(self) -> int:
@@ -93,10 +95,21 @@ def script_writes(db: Database, sid: str, entities) -> dict[tuple[str, str], Scr
     return out
 
 
+def known_writers(writes: dict[tuple[str, str], ScriptWrite], writers: dict[str, Writer], entities) -> None:
+    """Where the in-page instrument saw which script wrote a cookie, that script replaces the guessed candidates."""
+    for (_site, name), w in writes.items():
+        seen = writers.get(name)
+        if seen is not None and seen.site:
+            owner = seen.owner or owner_of(entities, None, [seen.site]).name
+            w.candidates = [Candidate(seen.site, [seen.script] if seen.script else [], owner)]
+            w.known, w.listed, w.scripts_before = True, 1, 1
+
+
 def session_cookies(db: Database, sid: str, entities=None) -> list[Cookie]:
     """Every cookie name of the session per site, direction and party (the device's background and the audit
     tool's own hosts left out); first-party last."""
     writes = script_writes(db, sid, entities)
+    known_writers(writes, cookie_writers(db, sid), entities)
     out = []
     rows = db.query(
         "select direction, name, site, coalesce(party, '') party, group_concat(distinct host) hosts, "

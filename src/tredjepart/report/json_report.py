@@ -117,6 +117,7 @@ def _cookie(x: Cookie) -> dict:
             "lifetime": x.lifetime, "secure": x.secure, "httponly": x.httponly, "samesite": x.samesite,
             "partitioned": x.partitioned, "count": x.count, "value_length": x.value_length,
             "written_by_script": w is not None,
+            "writer_known": bool(w and w.known),
             "candidate_scripts": [{"site": c.site, "urls": c.urls, "owner": c.owner} for c in w.candidates] if w
             else []}
 

@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from tredjepart.observe.urls import host_of_url
+from tredjepart.sites import site_of
+
 STORAGE_KINDS = ("cookie", "localStorage", "sessionStorage", "indexedDB", "cache")
+REQUEST_KINDS = ("fetch", "xhr", "beacon")
 MAX_SCRIPTS = 3  # script URLs named per item
 
 
@@ -39,6 +43,28 @@ class StoredGroup:
 
 
 @dataclass(slots=True)
+class Started:
+    """Requests to one site that one script started (fetch, XHR, sendBeacon), as the instrument saw them."""
+
+    to_site: str
+    script: str | None  # the starting script's URL; None when no script was on the stack
+    script_site: str | None
+    party: str | None  # the script's party
+    kinds: list[str] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass(slots=True)
+class Writer:
+    """The script the instrument saw write a cookie (``document.cookie``): known, not guessed."""
+
+    script: str | None
+    site: str | None
+    owner: str | None
+    party: str | None
+
+
+@dataclass(slots=True)
 class Instrument:
     """Whether a session was recorded with the instrument, what it saw stored, and the pages it could not enter."""
 
@@ -47,6 +73,7 @@ class Instrument:
     pages: int = 0  # HTML responses instrumented
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> HTML responses left without it
     csp_adjusted: int = 0  # pages whose Content-Security-Policy was widened for it
+    started: list[Started] = field(default_factory=list)  # requests to other sites, by the script that started them
 
 
 def session_instrument(db: Database, sid: str) -> Instrument:
@@ -82,6 +109,39 @@ def session_instrument(db: Database, sid: str) -> Instrument:
             item.value_length = max(item.value_length or 0, r["value_length"])
     order = {"third": 0, "first": 1}
     out.groups = sorted(groups.values(), key=lambda g: (order.get(g.party or "", 2), g.site or "~"))
+    out.started = _started(db, sid)
+    return out
+
+
+def _started(db: Database, sid: str) -> list[Started]:
+    """Requests the page's scripts started, per destination site and script; those to the page's own site left
+    out (the wire shows them; the interesting ones carry data elsewhere)."""
+    marks = ", ".join("?" * len(REQUEST_KINDS))
+    out: dict[tuple, Started] = {}
+    for r in db.query(f"select kind, key_name, frame_site, script_url, script_site, party from storage "
+                      f"where session_id = ? and kind in ({marks}) order by time, id", [sid, *REQUEST_KINDS]):
+        to_site = site_of(host_of_url(r["key_name"] or "") or "") if r["key_name"] else None
+        if not to_site or to_site == r["frame_site"]:
+            continue
+        key = (to_site, r["script_url"])
+        item = out.get(key)
+        if item is None:
+            item = out[key] = Started(to_site, r["script_url"], r["script_site"], r["party"])
+        item.count += 1
+        _add(item.kinds, r["kind"])
+    return sorted(out.values(), key=lambda x: (x.to_site, -x.count))
+
+
+def cookie_writers(db: Database, sid: str) -> dict[str, Writer]:
+    """Cookie name -> the script the instrument saw write it first in the session (none without the instrument)."""
+    if not db.table("storage").exists():
+        return {}
+    out: dict[str, Writer] = {}
+    for r in db.query("select key_name, script_url, script_site, owner, party from storage where session_id = ? "
+                      "and kind = 'cookie' and operation = 'write' and script_url is not null order by time, id",
+                      [sid]):
+        if isinstance(r["key_name"], str):
+            out.setdefault(r["key_name"], Writer(r["script_url"], r["script_site"], r["owner"], r["party"]))
     return out
 
 
@@ -94,6 +154,8 @@ def to_json(x: Instrument) -> dict:
     """The JSON report's ``instrument`` object of a session (docs/report-format.md)."""
     return {
         "on": x.on, "pages": x.pages, "csp_adjusted": x.csp_adjusted, "skipped": dict(sorted(x.skipped.items())),
+        "started": [{"to_site": r.to_site, "script": r.script, "script_site": r.script_site, "party": r.party,
+                     "kinds": r.kinds, "count": r.count} for r in x.started],
         "stored": [{"site": g.site, "party": g.party, "owner": g.owner,
                     "items": [{"kind": i.kind, "key": i.key, "frame_site": i.frame_site, "operations": i.operations,
                                "scripts": i.scripts, "count": i.count, "value_length": i.value_length}
