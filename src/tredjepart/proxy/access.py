@@ -70,6 +70,7 @@ def guard(setting: str, proxyauth: str | None, listen_host: str, modes: Sequence
         return None
     credentials = new_credentials()
     user, password = credentials.split(":", 1)
-    logger.warning("tredjepart: the proxy asks every client to log in: user %s, password %s (choose your own "
-                   "with --set proxyauth=USER:PASS; no password with --listen-host 127.0.0.1)", user, password)
+    logger.warning("tredjepart: the proxy asks every client to log in: user %s, password %s (choose your own: "
+                   "tredjepart proxy --proxy-auth USER:PASS, or mitmdump --set proxyauth=USER:PASS; none is asked "
+                   "with --listen-host 127.0.0.1)", user, password)
     return credentials
