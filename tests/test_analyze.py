@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from sqlite_utils import Database
 
 from conftest import need_shared
-from tredjepart.analyze import analyze_file
-from tredjepart.capture import CaptureError, read_capture
+from tredjepart.record.analyze import analyze_file
+from tredjepart.record.capture import CaptureError, read_capture
 from tredjepart.cli import main
 from tredjepart.record.api import open_recorder
 from tredjepart.record.wire import Settings

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SHARED_DATA, need_shared
-from tredjepart.capture import CaptureError
+from tredjepart.record.capture import CaptureError
 from tredjepart.capture_facts import capture_files, read_facts, read_shared
 from tredjepart.entities import builtin_entities, load_entities
 from tredjepart.entities.certs import CertFacts

@@ -108,7 +108,7 @@ def test_a_cdn_certificate_in_the_cdns_own_name(data):
     """Cloudflare issues certificates in its own name for its customers' sites (the shared mitmproxy capture
     has one for vskills.in): they tie a customer to neither Cloudflare nor another customer."""
     path = need_shared("mitmproxy-flows", "flows__diff_data.mitm")
-    from tredjepart.capture import read_capture
+    from tredjepart.record.capture import read_capture
 
     certs = {f.request.pretty_host: cert_from_mitmproxy(f.server_conn.certificate_list[0])
              for f in read_capture(path) if f.server_conn.certificate_list}

@@ -26,7 +26,7 @@ def run(*args: str):
 
 @pytest.fixture(scope="module")
 def nytimes(tmp_path_factory):
-    from tredjepart.analyze import analyze_file
+    from tredjepart.record.analyze import analyze_file
     from tredjepart.record.api import open_recorder
     from tredjepart.record.wire import Settings
 

@@ -11,7 +11,7 @@ from conftest import need_shared
 import pytest
 from sqlite_utils import Database
 
-from tredjepart.capture import read_capture
+from tredjepart.record.capture import read_capture
 from tredjepart.observe import observe
 from tredjepart.policy import load_policies
 from tredjepart.record.api import open_recorder

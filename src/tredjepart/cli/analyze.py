@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
-from tredjepart.analyze import analyze_file
+from tredjepart.record.analyze import analyze_file
 from tredjepart.record.api import Recorder, open_recorder
 from tredjepart.record.wire import Settings
 

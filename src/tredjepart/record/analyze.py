@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tredjepart.capture import CaptureError, read_capture
+from tredjepart.record.capture import CaptureError, read_capture
 from tredjepart.record.api import Recorder
 
 logger = logging.getLogger(__name__)
