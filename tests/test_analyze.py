@@ -18,27 +18,6 @@ from tredjepart.record.api import open_recorder
 from tredjepart.record.wire import Settings
 
 
-def _captures() -> list[Path]:
-    base = need_shared()
-    files = sorted((base / "har").rglob("*.har")) + sorted((base / "mitmproxy-flows").glob("*.mitm"))
-    return files + sorted((base / "mitmproxy-flows").glob("*.har")) + sorted((base / "mitmproxy-flows").glob("*.zhar"))
-
-
-def test_every_shared_capture_is_read_or_rejected_clearly(tmp_path):
-    rec = open_recorder(Settings(str(tmp_path / "a.sqlite"), commit_seconds=0.05))
-    results = [analyze_file(rec, p) for p in _captures()]
-    rec.close()
-    failed = {r.path.name: r.error for r in results if r.error}
-    assert set(failed) == {"dumpfile-010.mitm"}  # flow format 0.10: too old for mitmproxy 12, as upstream says
-    assert "dumpfile-010.mitm: mitmproxy" in failed["dumpfile-010.mitm"]
-    assert "cannot read files with flow format version (0, 10)" in failed["dumpfile-010.mitm"]
-    db = Database(tmp_path / "a.sqlite")
-    assert db.table("sessions").count == len(results) - 1
-    by_name = {r.path.name: r for r in results}
-    assert by_name["pagexray__requests_expressen.har"].flows == 607
-    assert by_name["flows__diff_data.mitm"].skipped == ["TCPFlow", "TCPFlow"]
-
-
 def test_timestamps_come_from_the_capture(tmp_path):
     har = need_shared("har", "pagexray__www.nytimes.com.har")
     rec = open_recorder(Settings(str(tmp_path / "a.sqlite")))
@@ -70,7 +49,11 @@ def test_har_multi_cookie_set_cookie_values_are_split(tmp_path):
     "content, message",
     [
         (b"", "empty file"),
-        (b'{"log": {"entries": [', "not valid JSON"),
+        (b'{"log": {"entries": [', "the JSON ends early (a truncated HAR?)"),
+        (b'{"log": {"entries": [}', "not valid JSON"),
+        (b'{"log": {"entries": []}}', "no entries in this capture"),
+        (b'[1, 2]', "not a HAR file"),
+        (b'\xef\xbb\xbf  \n', "empty file"),
         (b'{"hello": "world"}', "not a HAR file"),
         (b"this is not a capture at all", "not a mitmproxy flow file or HAR"),
     ],
@@ -187,6 +170,66 @@ def test_check_never_passes_when_records_could_not_be_stored(tmp_path, monkeypat
     monkeypatch.setattr(writer, "storable_row", tuple)  # as before the boundary: the huge number reaches SQLite
     r = CliRunner().invoke(main, ["check", str(har), "--policy", str(policy)])
     assert r.exit_code == 3, r.output
-    assert "1 record(s) could not be stored" in r.output and "0 errors" in r.output
+    assert "1 record(s) could not be stored" in r.output and "no verdict" in r.stdout and "0 errors" not in r.stdout
     r = CliRunner().invoke(main, ["analyze", str(har), "--db", str(tmp_path / "a.sqlite")])
     assert r.exit_code == 3 and "could not be stored" in r.output
+
+
+def test_exit_codes_of_analyze(tmp_path, caplog):
+    """0 all read; 3 read, but an entry skipped (logged with file, index, URL without query values, reason) or a
+    file cut short; 2 a file that cannot be read at all. The readable files are analysed in every case."""
+    db = str(tmp_path / "a.sqlite")
+    good = tmp_path / "good.har"
+    good.write_text(_har(FOUR_TRACKERS_AND_A_HOSTILE_COOKIE[:3]))
+    assert CliRunner().invoke(main, ["analyze", str(good), "--db", db]).exit_code == 0
+
+    odd = tmp_path / "odd.har"
+    odd.write_text(_har([("reset/x?token=s3cr3t", [], []), ("https://www.example-portal.dk/", [], []),
+                         ("https://t.tracker1-demo.com/p", [], [])]))  # relative, before any page to place it
+    r = CliRunner().invoke(main, ["analyze", str(odd), "--db", db])
+    assert r.exit_code == 3, r.output
+    assert "odd.har: 2 flows -> session" in r.output and "1 entry skipped" in r.output
+    assert "incomplete: " in r.output and "s3cr3t" not in r.output + caplog.text
+    assert f"{odd}: entry 0 (reset/x?token=) skipped: relative URL" in caplog.text
+
+    cut = tmp_path / "cut.har"
+    cut.write_text(_har(FOUR_TRACKERS_AND_A_HOSTILE_COOKIE)[:-400])
+    r = CliRunner().invoke(main, ["analyze", str(cut), "--db", db])
+    assert r.exit_code == 3, r.output
+    assert "cut.har: the JSON ends early after 5 entries" in r.output and "cut.har: 5 flows" in r.output
+
+    junk = tmp_path / "junk.har"
+    junk.write_bytes(b"\x00\x01 not a capture")
+    r = CliRunner().invoke(main, ["analyze", str(junk), str(odd), "--db", db])
+    assert r.exit_code == 2 and "junk.har: not a mitmproxy flow file or HAR" in r.output
+    assert "odd.har: 2 flows" in r.output  # the readable file is analysed all the same
+
+
+def test_non_http_flows_leave_the_evidence_incomplete(tmp_path):
+    r = CliRunner().invoke(main, ["analyze", str(need_shared("mitmproxy-flows", "flows__diff_data.mitm")),
+                                  "--db", str(tmp_path / "a.sqlite")])
+    assert r.exit_code == 3, r.output
+    assert "5 flows" in r.output and "2 TCP flow(s) not analysed" in r.output
+
+
+def test_check_gives_no_verdict_on_what_it_could_not_read(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text("solution: Demo\nfirst_party: [example-portal.dk]\nthird_parties:\n" + "".join(
+        f"  - {{name: T{i}, sites: [tracker{i}-demo.com], basis: written_agreement, agreement: {{reference: A{i}}}}}\n"
+        for i in range(4)))
+    nothing = tmp_path / "notes.har"
+    nothing.write_text("these are my notes, not a capture\n")
+    r = CliRunner().invoke(main, ["check", str(nothing), "--policy", str(policy)])
+    assert r.exit_code == 2, r.output
+    assert r.stdout == "" and "notes.har: not a mitmproxy flow file or HAR" in r.stderr
+
+    odd = tmp_path / "odd.har"
+    odd.write_text(_har([*FOUR_TRACKERS_AND_A_HOSTILE_COOKIE[:5], ("//", [], [])]))
+    r = CliRunner().invoke(main, ["check", str(odd), "--policy", str(policy)])
+    assert r.exit_code == 3, r.output
+    assert "no verdict" in r.stdout and "0 errors" not in r.stdout and "1 entry skipped" in r.stderr
+    for fmt in ("text", "json"):
+        whole = tmp_path / "whole.har"
+        whole.write_text(_har(FOUR_TRACKERS_AND_A_HOSTILE_COOKIE[:5]))
+        r = CliRunner().invoke(main, ["check", str(whole), "--policy", str(policy), "--format", fmt])
+        assert r.exit_code == 0, r.output

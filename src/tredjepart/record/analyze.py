@@ -1,54 +1,138 @@
 """Offline analysis: capture files through the same Recorder the live proxy uses. Each file is one session,
-timed by the capture's own timestamps."""
+timed by the capture's own timestamps.
+
+Nothing is refused for one odd entry: each entry that cannot be used is skipped with one log line (file, index,
+URL without query values, reason), counted in the file's result, and recorded as a blind spot of the session
+(client ``capture``), so the report says the evidence has a hole; the rest of the file is analysed.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tredjepart.record.capture import CaptureError, read_capture
-from tredjepart.record.api import Recorder
+from mitmproxy import http
+
+from tredjepart.record.capture import CaptureError, Ignored, Skipped, fallback_time, read_capture
+from tredjepart.observe.urls import strip_query_values
+from tredjepart.record.skipped import SkippedHosts
 
 logger = logging.getLogger(__name__)
+
+MAX_LISTED = 1000  # skipped entries kept in a result and logged one by one; the rest are counted
 
 
 @dataclass(slots=True)
 class FileResult:
     path: Path
     session_id: str | None = None
-    flows: int = 0
-    skipped: list[str] = field(default_factory=list)  # non-HTTP flows
+    flows: int = 0  # HTTP flows recorded
+    skipped: list[Skipped] = field(default_factory=list)  # the first MAX_LISTED entries that could not be used
+    skipped_count: int = 0
+    ignored: Counter = field(default_factory=Counter)  # entries that are no network traffic, by reason
+    other: Counter = field(default_factory=Counter)  # non-HTTP flows (tcp, udp, dns) by type: not analysed yet
+    websocket: int = 0  # recorded HTTP flows that carried WebSocket messages (the messages are not analysed)
+    updates: int = 0  # later versions of a flow already read (mitmproxy files): the first is recorded
     error: str | None = None  # why the file could not be read (to its end)
+    read: int = 0  # entries read before that error
+
+    @property
+    def unreadable(self) -> bool:
+        """The file could not be read at all."""
+        return self.error is not None and self.read == 0
+
+    @property
+    def incomplete(self) -> bool:
+        """Read, but not every entry made it into the evidence (skipped, cut short, or not analysable yet)."""
+        return not self.unreadable and bool(self.error or self.skipped_count or self.other)
 
 
-def analyze_file(recorder: Recorder, path: str | Path, session_name: str | None = None,
+def analyze_file(recorder, path: str | Path, session_name: str | None = None,
                  on_flow: Callable[[], None] | None = None) -> FileResult:
     """Record one capture as one session; a read error keeps the flows read before it."""
     path = Path(path)
     result = FileResult(path)
     session_id = None
-    last = None
+    first = last = None
+    holes = SkippedHosts()
+    repeats = _Recent()
     try:
-        for flow in read_capture(path, result.skipped):
-            when = flow.request.timestamp_start
+        for item in read_capture(path):
+            if isinstance(item, Ignored):
+                result.ignored[item.reason] += 1
+                continue
+            if isinstance(item, Skipped):
+                _skip(result, holes, item)
+                continue
+            if "tredjepart_capture" not in item.metadata and repeats.seen(item.id):
+                result.updates += 1  # mitmproxy saves a flow again when it changes (a WebSocket's end)
+                continue
+            if not isinstance(item, http.HTTPFlow):
+                result.other[item.type] += 1
+                continue
+            when = item.request.timestamp_start
             if session_id is None:
                 session_id = recorder.start_session(session_name or path.name, when=when,
                                                     source=f"capture:{path.name}")
                 result.session_id = session_id
             try:
-                recorder.record(flow)
+                recorder.record(item)
             except Exception as e:  # noqa: BLE001 - one odd flow must not lose the rest of the capture
-                logger.warning("%s: flow %d (%s) could not be analysed: %s", path, result.flows + 1,
-                               flow.request.pretty_url.split("?", 1)[0][:120], e)
+                index = item.metadata.get("tredjepart_capture", {}).get("index", result.flows + result.skipped_count)
+                _skip(result, holes, Skipped(index, _bare_url(item), f"could not be analysed ({type(e).__name__})"))
+                continue
             result.flows += 1
-            last = max(last or when, flow.response.timestamp_end if flow.response and
-                       flow.response.timestamp_end else when)
+            result.websocket += item.websocket is not None
+            first = when if first is None else min(first, when)
+            end = item.response.timestamp_end if item.response and item.response.timestamp_end else when
+            last = max(last or end, end)
             if on_flow:
                 on_flow()
     except CaptureError as e:
-        result.error = str(e)
+        result.error, result.read = str(e), e.read
+    if result.skipped_count > MAX_LISTED:
+        logger.warning("%s: %d more entries skipped, not listed one by one", path, result.skipped_count - MAX_LISTED)
+    if session_id is None and result.skipped_count:  # nothing usable, but the holes are evidence too
+        last = fallback_time(path)
+        session_id = recorder.start_session(session_name or path.name, when=last, source=f"capture:{path.name}")
+        result.session_id = session_id
     if session_id is not None:
+        holes.record(recorder, session_id, first if first is not None else last)
         recorder.end_session(when=last)
     return result
+
+
+class _Recent:
+    """The ids of the last flows read, to know a later version of one of them (bounded)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.ids: dict[str, None] = {}
+        self.size = size
+
+    def seen(self, flow_id: str) -> bool:
+        if flow_id in self.ids:
+            return True
+        self.ids[flow_id] = None
+        if len(self.ids) > self.size:
+            del self.ids[next(iter(self.ids))]
+        return False
+
+
+def _skip(result: FileResult, holes: SkippedHosts, item: Skipped) -> None:
+    result.skipped_count += 1
+    holes.add(item.index, item.url, item.reason)
+    if result.skipped_count <= MAX_LISTED:
+        result.skipped.append(item)
+        logger.warning("%s: entry %d (%s) skipped: %s", result.path, item.index, item.url or "no URL", item.reason)
+
+
+def _bare_url(flow: http.HTTPFlow) -> str:
+    req = flow.request
+    try:
+        return strip_query_values(req.scheme, req.pretty_host, req.port, req.path)[0][:200]
+    except Exception:  # noqa: BLE001 - only for a log line
+        return ""
+
