@@ -96,10 +96,10 @@ def entry_flow(entry: object, index: int, ctx: HarContext) -> http.HTTPFlow:
     notes: list[str] = []
     headers, pseudo, cut = header_list(req.get("headers"))
     target = request_target(req.get("url"), pseudo, _header(headers, b"host"), ctx.base(entry))
-    method = as_text(req.get("method")).strip() or pseudo.get(":method", "")
+    method = req.get("method")
+    method = (method.strip() if isinstance(method, str) else "") or pseudo.get(":method", "")
     if not _TOKEN.fullmatch(method):
-        raise Unusable("request.method is missing or not an HTTP method" if not method else
-                       "request.method is not an HTTP method")
+        raise Unusable("request.method is not an HTTP method" if method else "request.method is missing or not text")
     times, late = entry_times(entry, ctx.last_time)
     body = request_body(req.get("postData"), _header(headers, b"content-type"))
     if body.data:  # HAR holds the decoded body: a Content-Encoding no longer applies to it

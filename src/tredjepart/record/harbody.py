@@ -19,7 +19,7 @@ from mitmproxy.net.http.headers import infer_content_encoding
 
 BODY_LIMIT = 1 << 20  # bytes of one body kept
 _B64_LIMIT = (BODY_LIMIT + 2) // 3 * 4  # base64 characters that decode to BODY_LIMIT bytes
-_NOT_B64 = re.compile(r"[^A-Za-z0-9+/=_-]+")
+_SPACE = re.compile(r"\s+")
 _BOUNDARY = re.compile(r"boundary=(?:\"([^\"]{1,200})\"|([^;\s]{1,200}))", re.I)
 MAX_PARAMS = 10_000
 
@@ -94,17 +94,18 @@ def _decoded(text: str, encoding: object, which: str, charset: str) -> Body:
 
 def _base64(text: str, which: str) -> Body:
     cut = len(text) > _B64_LIMIT
-    chars = _NOT_B64.sub("", text[:_B64_LIMIT] if cut else text)
+    chars = _SPACE.sub("", text[:_B64_LIMIT] if cut else text)  # line breaks, as some producers wrap it
     if cut:
         chars = chars[: len(chars) // 4 * 4]
+    chars = chars.rstrip("=")
     chars += "=" * (-len(chars) % 4)
     try:
-        data = base64.b64decode(chars.replace("-", "+").replace("_", "/"))
+        data = base64.b64decode(chars.replace("-", "+").replace("_", "/"), validate=True)
     except (binascii.Error, ValueError):
         return Body(note=f"{which} body is not valid base64: left out")
     if cut:
         return Body(data[:BODY_LIMIT], f"{which} body cut to {min(len(data), BODY_LIMIT)} of about "
-                                       f"{len(text) * 3 // 4} bytes")
+                                       f"{len(text.rstrip('=')) * 3 // 4} bytes")
     return Body(data)
 
 

@@ -48,7 +48,18 @@ def no_response_reason(entry: dict, response: object) -> str:
     if not (isinstance(why, str) and why) and isinstance(response, dict):
         why = response.get("_error") or response.get("statusText")
     why = why.strip()[:200] if isinstance(why, str) else ""
+    status = response.get("status") if isinstance(response, dict) else None
+    if status not in (None, 0, -1, "", "0") and not why:
+        shown = status if isinstance(status, str) else json_number(status)
+        why = f"status {shown[:30]} is not an HTTP status"
     return f"no response in capture ({why})" if why else "no response in capture"
+
+
+def json_number(value: object) -> str:
+    try:
+        return str(value)
+    except ValueError:  # an integer too long to print
+        return "(a very long number)"
 
 
 def from_cache(entry: dict) -> bool:

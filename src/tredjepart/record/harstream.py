@@ -144,7 +144,11 @@ class _Text:
         while True:
             if self.peek() != '"':
                 self.expect('"')
-            key = self.value()  # a complete string: no error but a truncated file's
+            try:
+                key = self.value()
+            except json.JSONDecodeError as e:
+                raise HarError(f"the JSON ends early{self.after('')} (a truncated HAR?)" if self.eof else
+                               f"not valid JSON at {self.where(e.pos)} ({e.msg})") from None
             self.expect(":")
             yield key
             if self.peek() == "}":

@@ -50,14 +50,21 @@ def mitm_flows(stream: BinaryIO) -> Iterator[mflow.Flow | BadRecord]:
             continue
         try:
             state = tnetstring.loads(framed)
-            if not isinstance(state, dict):
-                raise ValueError("a flow record that is not a mapping")
+        except Exception:  # noqa: BLE001 - a record that is no tnetstring at all
+            state = None
+        if not isinstance(state, dict):
+            if index == 0:
+                raise MitmError("not a mitmproxy flow file or HAR (or it is damaged at its start)")
+            yield BadRecord(index, "", "the flow record is damaged (not a tnetstring mapping)")
+            index += 1
+            continue
+        try:
             yield mflow.Flow.from_state(compat.migrate_flow(state))
         except Exception as e:  # noqa: BLE001 - one flow mitmproxy cannot load must not stop the rest
             reason = _reason(e)
             if index == 0 and "cannot read files with flow format version" in reason:
                 raise MitmError(f"{reason} Open and save it with an older mitmproxy to convert it.") from None
-            yield BadRecord(index, _url(framed), reason)
+            yield BadRecord(index, _url(state), reason)
         index += 1
 
 
@@ -113,17 +120,19 @@ def _reason(e: Exception) -> str:
     text = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
     if "cannot read files with flow format version" in text:
         return text.rstrip(".") + f" ({version.MITMPROXY} reads flow formats 0.11 to {version.FLOW_FORMAT_VERSION})."
-    return f"mitmproxy cannot load this flow ({type(e).__name__}{': ' + text if text else ''})"
+    detail = f": missing {text}" if isinstance(e, KeyError) and len(text) < 40 else ""  # other texts may quote data
+    return f"mitmproxy cannot load this flow ({type(e).__name__}{detail})"
 
 
-def _url(framed: bytes) -> str:
-    """The request URL of a raw flow record, best effort, for the log line (no query values)."""
-    try:
-        state = tnetstring.loads(framed)
-        request = state.get(b"request") or state.get("request")
-        get = lambda k: request.get(k.encode()) or request.get(k)  # noqa: E731 - keys are bytes in old formats
-        scheme, host, port, path = (get(k) for k in ("scheme", "host", "port", "path"))
-        text = lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)  # noqa: E731
-        return shown(f"{text(scheme)}://{text(host)}:{int(port)}{text(path)}")
-    except Exception:  # noqa: BLE001 - only for a log line
+def _url(state: dict) -> str:
+    """The request URL of a flow's state, best effort, for the log line (no query values)."""
+    request = state.get(b"request") or state.get("request")  # keys are bytes in old flow formats
+    if not isinstance(request, dict):
         return ""
+    scheme, host, port, path = (_text(request.get(k.encode(), request.get(k))) for k in ("scheme", "host", "port",
+                                                                                         "path"))
+    return shown(f"{scheme}://{host}:{port}{path}") if host else ""
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else "" if value is None else str(value)
