@@ -7,8 +7,10 @@ raise ``PolicyError``, a ValueError whose text is those lines.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
+from tredjepart.policy.limits import MAX_BYTES, size_problem
 from tredjepart.policy.model import Policy, PolicyError, Problem
 from tredjepart.policy.parse import parse_policy
 from tredjepart.sites import normalize_host
@@ -23,7 +25,10 @@ def read_policy(path: str | Path) -> tuple[Policy | None, list[Problem]]:
     path = Path(path)
     file = str(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)  # no more than that is read of a file that is too big
+            if len(data) > MAX_BYTES:
+                return None, [Problem(file, 0, size_problem(os.fstat(f.fileno()).st_size) or "too big")]
     except FileNotFoundError:
         return None, [Problem(file, 0, "file not found")]
     except IsADirectoryError:

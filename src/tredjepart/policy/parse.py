@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from tredjepart.policy.limits import structure_problem
 from tredjepart.policy.model import Policy, Problem
 from tredjepart.policy.nodes import Reader, compose, is_null, kind, line
 from tredjepart.policy.parties import PartyReader, pattern_problem
@@ -27,6 +28,9 @@ def parse_policy(text: str, file: str, path: Path | None = None) -> tuple[Policy
 
 
 def _parse(text: str, reader: Reader, path: Path | None) -> Policy | None:
+    if (found := structure_problem(text)) is not None:
+        reader.problem(*found)
+        return None
     try:
         root = compose(text)
     except yaml.MarkedYAMLError as e:

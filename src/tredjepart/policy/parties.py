@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import yaml
 
+from tredjepart.policy.limits import parties_problem
 from tredjepart.policy.model import BASES, Agreement, OptOut, ThirdParty
 from tredjepart.policy.nodes import Reader, did_you_mean, is_null, kind, line
 from tredjepart.records import BEHAVIOURS
@@ -47,6 +48,9 @@ class PartyReader:
         if not isinstance(node, yaml.SequenceNode):
             self.r.problem(node, f"'third_parties' must be a list of entries, each starting with '- name: ...'; "
                                  f"found {kind(node)}")
+            return ()
+        if (too_many := parties_problem(len(node.value))) is not None:
+            self.r.problem(node, too_many)
             return ()
         parties = []
         for index, item in enumerate(node.value, 1):
