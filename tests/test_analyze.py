@@ -233,3 +233,11 @@ def test_check_gives_no_verdict_on_what_it_could_not_read(tmp_path):
         whole.write_text(_har(FOUR_TRACKERS_AND_A_HOSTILE_COOKIE[:5]))
         r = CliRunner().invoke(main, ["check", str(whole), "--policy", str(policy), "--format", fmt])
         assert r.exit_code == 0, r.output
+
+
+def test_a_capture_of_only_non_network_entries_is_read_and_says_so(tmp_path):
+    har = tmp_path / "inline.har"
+    har.write_text(_har([("data:image/gif;base64,R0lGODlhAQABAAAAACw=", [], []), ("about:blank", [], [])]))
+    r = CliRunner().invoke(main, ["analyze", str(har), "--db", str(tmp_path / "a.sqlite")])
+    assert r.exit_code == 0, r.output
+    assert f"{har}: 0 flows, 2 ignored (not network traffic)" in r.stdout

@@ -131,6 +131,7 @@ def test_every_shared_capture_yields_what_the_table_says(tmp_path, caplog):
                      dict(r.other))
         want[name] = EXPECTED[name]
         assert r.error is None, r.error
+        assert r.incomplete == bool(r.skipped_count or r.other) and not r.unreadable
         assert stored.get(r.session_id, 0) == r.flows, f"{name}: every flow read is in the database"
     assert got == want
     skipped_lines = [m for m in caplog.messages if " skipped: " in m]

@@ -86,7 +86,7 @@ def _exit_code(results: list[FileResult], incomplete: list[str]) -> int | None:
 
 
 def _file_line(r: FileResult) -> str:
-    parts = [f"{r.path}: {_n(r.flows, 'flow', 'flows')} -> session {r.session_id[:8]}"]
+    parts = [f"{r.path}: {_n(r.flows, 'flow', 'flows')}" + (f" -> session {r.session_id[:8]}" if r.session_id else "")]
     if r.skipped_count:
         parts.append(f"{_n(r.skipped_count, 'entry', 'entries')} skipped")
     if r.ignored:
@@ -120,7 +120,7 @@ def analyze(captures, policy, db, session, entities) -> None:
     recorder = _recorder(db, policy, entities)
     results = _run(recorder, captures, session)
     for r in results:
-        if r.session_id:
+        if not r.unreadable:
             click.echo(_file_line(r))
     code = _exit_code(results, _incomplete(recorder, results))
     if code is not None:

@@ -92,7 +92,7 @@ def open_capture(raw: BinaryIO) -> tuple[str, str, Prefixed]:
 def kind_of(head: bytes) -> str:
     """What the first bytes of a (decompressed) capture say it is."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head[:2] in (b"{\x00", b"\x00{"):
-        return "har"
+        return "har"  # UTF-16 JSON
     text = head.removeprefix(codecs.BOM_UTF8).lstrip()
     if not text:
         return "empty"
