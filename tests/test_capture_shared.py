@@ -194,3 +194,27 @@ def test_our_har_flows_agree_with_mitmproxys_where_it_can_read_the_file(name):
     assert len(ours) == len(theirs)
     differences = {i: d for i, (a, b) in enumerate(zip(theirs, ours)) if (d := _agrees(a, b))}
     assert differences == {}
+
+
+def test_the_analyze_command_reads_every_shared_capture(tmp_path):
+    """The same files through `tredjepart analyze` itself: a line per readable file with the table's numbers, the
+    one unreadable file named, and exit 2 (a file could not be read at all)."""
+    from click.testing import CliRunner
+
+    from tredjepart.cli import main
+
+    files = shared_captures()
+    r = CliRunner().invoke(main, ["analyze", *map(str, files), "--db", str(tmp_path / "all.sqlite")])
+    assert r.exit_code == 2, r.output
+    lines = {line.split(": ", 1)[0]: line for line in r.stdout.splitlines()}
+    for path in files:
+        if path.name in UNREADABLE:
+            assert f"error: {path}: " in r.stderr and str(path) not in lines
+            continue
+        flows, _, skipped, ignored, other = EXPECTED[path.name]
+        line = lines[str(path)]
+        assert line.startswith(f"{path}: {flows} flow")
+        assert (f"{sum(skipped.values())} entr" in line) == bool(skipped)
+        assert (f"{sum(ignored.values())} ignored" in line) == bool(ignored)
+        assert (f"{sum(other.values())} non-HTTP" in line) == bool(other)
+    assert "incomplete: " in r.stderr and "lalibre_001.har: 1 entry skipped" in r.stderr
