@@ -107,7 +107,7 @@ def entry_flow(entry: object, index: int, ctx: HarContext) -> http.HTTPFlow:
     version = _version(req.get("httpVersion"), bool(pseudo))
     path = target.path if "?" in target.path else target.path + _query(req.get("queryString"), notes)
     request = http.Request(target.host, target.port, method.encode(), target.scheme.encode(),
-                           _authority(target).encode() if version != "HTTP/1.1" and version != "HTTP/1.0" else b"",
+                           b"" if version.startswith("HTTP/1") else _authority(target).encode(),
                            path.encode("ascii"), version.encode(), http.Headers(headers), body.data, None,
                            times.request_start, times.request_end)
     flow = http.HTTPFlow(_client(times.request_start), _server(target, entry.get("serverIPAddress")))
