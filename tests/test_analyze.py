@@ -241,3 +241,18 @@ def test_a_capture_of_only_non_network_entries_is_read_and_says_so(tmp_path):
     r = CliRunner().invoke(main, ["analyze", str(har), "--db", str(tmp_path / "a.sqlite")])
     assert r.exit_code == 0, r.output
     assert f"{har}: 0 flows, 2 ignored (not network traffic)" in r.stdout
+
+
+def test_a_capture_of_only_unusable_entries_leaves_a_session_with_its_blind_spots(tmp_path):
+    har = tmp_path / "holes.har"
+    har.write_text(_har([("/a?sid=1", [], []), ("/b", [], []), ("https://t.tracker-demo.com:99999/p", [], [])]))
+    db_path = tmp_path / "a.sqlite"
+    r = CliRunner().invoke(main, ["analyze", str(har), "--db", str(db_path)])
+    assert r.exit_code == 3 and "holes.har: 0 flows -> session" in r.stdout and "3 entries skipped" in r.stdout
+    db = Database(db_path)
+    (session,) = db.table("sessions").rows
+    spots = {s["host"]: s for s in db.table("blind_spots").rows}
+    assert set(spots) == {"unknown", "t.tracker-demo.com"} and spots["unknown"]["count"] == 2
+    assert spots["unknown"]["session_id"] == session["id"] and spots["unknown"]["client"] == "capture"
+    assert "2 capture entries skipped, e.g. entry 0: relative URL" in spots["unknown"]["error"]
+    assert "sid=1" not in json.dumps(list(db.table("blind_spots").rows))
