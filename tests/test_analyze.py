@@ -256,3 +256,24 @@ def test_a_capture_of_only_unusable_entries_leaves_a_session_with_its_blind_spot
     assert spots["unknown"]["session_id"] == session["id"] and spots["unknown"]["client"] == "capture"
     assert "2 capture entries skipped, e.g. entry 0: relative URL" in spots["unknown"]["error"]
     assert "sid=1" not in json.dumps(list(db.table("blind_spots").rows))
+
+
+def test_an_unexpected_failure_in_one_file_costs_only_that_file(tmp_path, monkeypatch):
+    import tredjepart.record.analyze as analyze
+
+    real = analyze.read_capture
+
+    def failing(path):
+        if path.name == "bad.har":
+            raise MemoryError
+        return real(path)
+
+    monkeypatch.setattr(analyze, "read_capture", failing)
+    good = need_shared("har", "mitmproxy_testdata", "mitmproxy__firefox.har")
+    bad = tmp_path / "bad.har"
+    bad.write_text("{}")
+    rec = Recorder.open(tmp_path / "a.sqlite")
+    first, second = analyze_files(rec, [bad, good])
+    rec.close()
+    assert first.unreadable and "unexpected error (MemoryError)" in first.error
+    assert second.flows == 14 and second.error is None

@@ -93,6 +93,10 @@ def analyze_file(recorder, path: str | Path, session_name: str | None = None,
                 on_flow()
     except CaptureError as e:
         result.error, result.read = str(e), e.read
+    except Exception as e:  # noqa: BLE001 - a fault of ours in one file must not cost the other files
+        logger.exception("%s: reading stopped by an unexpected error", path)
+        result.error = f"{path}: reading stopped by an unexpected error ({type(e).__name__}); please report it"
+        result.read = result.flows + result.skipped_count + sum(result.ignored.values()) + sum(result.other.values())
     if result.skipped_count > MAX_LISTED:
         logger.warning("%s: %d more entries skipped, not listed one by one", path, result.skipped_count - MAX_LISTED)
     if session_id is None and result.skipped_count:  # nothing usable, but the holes are evidence too
