@@ -29,21 +29,16 @@ mode, har = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
 count = 0
 if mode == "read":
-    try:
-        from tredjepart.record.capture import read_capture
-    except ImportError:
-        from tredjepart.capture import read_capture
+    from tredjepart.record.capture import read_capture
     for item in read_capture(har):
         count += 1
 else:
-    try:
-        from tredjepart.record.analyze import analyze_files
-    except ImportError:
-        from tredjepart.analyze import analyze_files
-    from tredjepart.pipeline import Recorder
+    from tredjepart.record.analyze import analyze_file
+    from tredjepart.record.api import open_recorder
+    from tredjepart.record.wire import Settings
     with tempfile.TemporaryDirectory() as tmp:
-        rec = Recorder.open(Path(tmp) / "a.sqlite", interval=0.5)
-        (result,) = analyze_files(rec, [har])
+        rec = open_recorder(Settings(str(Path(tmp) / "a.sqlite"), commit_seconds=0.5))
+        result = analyze_file(rec, har)
         rec.close()
         count = result.flows
 print(json.dumps({"items": count, "seconds": round(time.perf_counter() - start, 1),

@@ -20,7 +20,7 @@ import logging
 import sys
 from pathlib import Path
 
-from tredjepart.capture_facts import read_shared
+from tredjepart.record.capture_facts import read_shared
 from tredjepart.entities import builtin_entities, load_entities
 from tredjepart.entities.coverage import measure
 from tredjepart.entities.coverage_report import (

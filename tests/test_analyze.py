@@ -272,8 +272,8 @@ def test_an_unexpected_failure_in_one_file_costs_only_that_file(tmp_path, monkey
     good = need_shared("har", "mitmproxy_testdata", "mitmproxy__firefox.har")
     bad = tmp_path / "bad.har"
     bad.write_text("{}")
-    rec = Recorder.open(tmp_path / "a.sqlite")
-    first, second = analyze_files(rec, [bad, good])
+    rec = open_recorder(Settings(str(tmp_path / "a.sqlite")))
+    first, second = analyze_file(rec, bad), analyze_file(rec, good)
     rec.close()
     assert first.unreadable and "unexpected error (MemoryError)" in first.error
     assert second.flows == 14 and second.error is None

@@ -108,10 +108,12 @@ def test_a_cdn_certificate_in_the_cdns_own_name(data):
     """Cloudflare issues certificates in its own name for its customers' sites (the shared mitmproxy capture
     has one for vskills.in): they tie a customer to neither Cloudflare nor another customer."""
     path = need_shared("mitmproxy-flows", "flows__diff_data.mitm")
+    from mitmproxy import http
+
     from tredjepart.record.capture import read_capture
 
     certs = {f.request.pretty_host: cert_from_mitmproxy(f.server_conn.certificate_list[0])
-             for f in read_capture(path) if f.server_conn.certificate_list}
+             for f in read_capture(path) if isinstance(f, http.HTTPFlow) and f.server_conn.certificate_list}
     cloudflare = certs["www.vskills.in"]
     assert cloudflare.organization == "Cloudflare, Inc." and cloudflare.common_name == "sni.cloudflaressl.com"
     assert shared_certificate(cloudflare, data)

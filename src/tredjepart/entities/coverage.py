@@ -1,6 +1,6 @@
 """How far the built-in owner data holds on real captures, measured, not assumed.
 
-Two figures, over captures read elsewhere (``capture_facts``) into plain ``CaptureFacts``:
+Two figures, over captures read elsewhere (``record.capture_facts``) into plain ``CaptureFacts``:
 
 * **Flows attributed.** A capture's first party is the site of its first document. Every flow to another site
   is a third-party flow; it is attributed when the data names its owner, or when the own-domain evidence
@@ -40,14 +40,14 @@ class SeenFlow:
 
 @dataclass
 class CaptureFacts:
-    """What a measurement needs of one capture. ``reader``: "mitmproxy", "har-json" or "tnetstring"; ``problem``:
-    why mitmproxy's reader was not used, when it was not."""
+    """What a measurement needs of one capture. ``reader``: "tredjepart" (the reader an analysis uses),
+    "har-json" or "tnetstring"; ``problem``: why the analysis reader was not used, when it was not."""
 
     name: str
     family: str
     first_host: str | None
     flows: list[SeenFlow]
-    reader: str = "mitmproxy"
+    reader: str = "tredjepart"
     problem: str | None = None
 
     @property

@@ -144,7 +144,7 @@ def format_report(result: Coverage, show: int = 30) -> str:
             lines.append(f"  {label} disagrees on {site}: ours {ours!r}, theirs {theirs!r}")
     odd = [c for c in result.captures if c.problem]
     if odd:
-        lines += ["", "read without mitmproxy's reader (it could not read them to the end):"]
+        lines += ["", "read without the analysis reader (it could not read them to the end, or skipped entries):"]
         lines += [f"  {c.family}/{c.name} ({c.reader}): {c.problem[:120]}" for c in odd]
     return "\n".join(lines)
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tredjepart.detect.model import BlindSpot, stable_id
+from tredjepart.detect.model import BlindSpot
+from tredjepart.ids import record_id
 from tredjepart.store.rows import to_row
 from tredjepart.store.writer import Op
 
@@ -40,7 +41,7 @@ class SkippedHosts:
         out = []
         for host, (count, first, why) in self.hosts.items():
             entries = "1 capture entry" if count == 1 else f"{count} capture entries"
-            out.append(BlindSpot(id=stable_id(session_id, "blind-spot", host, CLIENT), session_id=session_id,
+            out.append(BlindSpot(id=record_id(session_id, "blind-spot", host, CLIENT), session_id=session_id,
                                  host=host, client=CLIENT, error=f"{entries} skipped, e.g. entry {first}: {why}"[:500],
                                  first_seen=when, last_seen=when, count=count))
         return out

@@ -1,11 +1,11 @@
 """The few facts a coverage measurement needs from a capture: where its first document was, which hosts it
 talked to, and the server certificate of each host.
 
-Captures are read with tredjepart's own reader (``capture.read_capture``, mitmproxy's), so the measurement sees
-what an analysis sees. Where that reader cannot read a file to its end (HARs from Splash, WebPageTest or
-Firebug that mitmproxy refuses, a gzip-compressed HAR, a JSONP-wrapped HARP, a mitmproxy file of a flow format
-too old), the HAR's JSON (or the old flow file's tnetstring) is read here instead, so no capture is left out
-of the figures; ``CaptureFacts.reader`` says which reader was used and ``problem`` why.
+Captures are read with the reader an analysis uses (``record.capture.read_capture``), so the measurement sees
+what an analysis sees; entries it skips or ignores have no facts. Where that reader cannot read a file to its
+end (a mitmproxy file of a flow format too old, a file cut short) or skips entries of a HAR, the HAR's JSON (or the old flow file's
+tnetstring) is read here instead, so no capture is left out of the figures; ``CaptureFacts.reader`` says which
+reader was used and ``problem`` why.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-try:  # the capture reader moves into record/ (record.capture) in the runtime restructuring
-    from tredjepart.record.capture import CaptureError, read_capture
-except ImportError:
-    from tredjepart.capture import CaptureError, read_capture
+from mitmproxy import http
+
+from tredjepart.record.capture import CaptureError, Skipped, read_capture
 from tredjepart.entities.certs import CertFacts, cert_from_har, cert_from_mitmproxy
 from tredjepart.entities.coverage import CaptureFacts, SeenFlow
 from tredjepart.sites import normalize_host
@@ -69,15 +68,18 @@ def read_facts(path: str | Path, family: str = "") -> CaptureFacts:
             raise CaptureError(f"{path}: gzip data that does not decompress: {e}") from e
     text = data.decode("utf-8-sig", "replace").strip()
     is_json = text.startswith("{") or (0 < text.find("(") < 64 and text.endswith((")", ");")))
+    skipped: list[Skipped] = []
     try:
-        flows = list(_with_mitmproxy(path))
+        flows = list(_with_reader(path, skipped))
+        if skipped and is_json:  # entries an analysis skips (no method, say) still name a host it talked to
+            raise CaptureError(f"{path}: {len(skipped)} entries the analysis skips, e.g. {skipped[0].reason}")
     except CaptureError as e:
         problem = str(e).removeprefix(f"{path}: ")
     else:
-        if is_json:  # mitmproxy's HAR reader drops _securityDetails: take the certificates from the JSON
+        if is_json:  # certificates the reader did not carry over are taken from the JSON
             certs = {f.host: f.cert for f, _ in _from_har_json(path, text) if f.cert is not None}
             flows = [(SeenFlow(f.host, f.cert or certs.get(f.host)), doc) for f, doc in flows]
-        return _facts(path, family, flows, "mitmproxy", None)
+        return _facts(path, family, flows, "tredjepart", None)
     if is_json:
         return _facts(path, family, list(_from_har_json(path, text)), "har-json", problem)
     return _facts(path, family, list(_from_tnetstring(path, data)), "tnetstring", problem)
@@ -102,10 +104,14 @@ def _document(status: object, mime: str, resource_type: str, dest: str) -> str |
     return "page" if isinstance(status, int) and (200 <= status < 300 or status == 304) else True
 
 
-def _with_mitmproxy(path: Path) -> Iterator[tuple[SeenFlow, str | bool]]:
+def _with_reader(path: Path, skipped: list[Skipped]) -> Iterator[tuple[SeenFlow, str | bool]]:
     for i, flow in enumerate(read_capture(path)):
         if i >= MAX_FLOWS:
             break
+        if isinstance(flow, Skipped):
+            skipped.append(flow)
+        if not isinstance(flow, http.HTTPFlow):  # skipped and ignored entries, TCP, UDP, DNS: no document
+            continue
         host = normalize_host(flow.request.pretty_host or "")
         if not host:
             continue
