@@ -205,11 +205,18 @@ def test_exit_codes_of_analyze(tmp_path, caplog):
     assert "odd.har: 2 flows" in r.output  # the readable file is analysed all the same
 
 
-def test_non_http_flows_leave_the_evidence_incomplete(tmp_path):
+def test_non_http_flows_are_recorded_as_the_live_proxy_records_them(tmp_path):
+    """TCP flows in a mitmproxy capture become flow rows with their sizes and a blind spot of their host (their
+    content is not read), as in the live proxy; the evidence is complete (exit 0)."""
+    db = tmp_path / "a.sqlite"
     r = CliRunner().invoke(main, ["analyze", str(need_shared("mitmproxy-flows", "flows__diff_data.mitm")),
-                                  "--db", str(tmp_path / "a.sqlite")])
-    assert r.exit_code == 3, r.output
-    assert "5 flows" in r.output and "2 TCP flow(s) not analysed" in r.output
+                                  "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "5 flows" in r.output and "2 TCP flow(s)" in r.output and "incomplete" not in r.output
+    rows = list(Database(db).query("select scheme, host, request_size, response_size from flows where scheme = 'tcp'"))
+    assert len(rows) == 2 and all(row["host"] for row in rows)
+    spots = {s["host"]: s["error"] for s in Database(db).query("select host, error from blind_spots")}
+    assert {row["host"] for row in rows} <= set(spots) and all("raw TCP" in e for e in spots.values())
 
 
 def test_check_gives_no_verdict_on_what_it_could_not_read(tmp_path):

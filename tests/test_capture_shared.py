@@ -25,7 +25,7 @@ from tredjepart.record.capture import read_capture
 DATA_URL = "data: URL (not network traffic)"
 EMPTY_URL = "request.url is empty"
 
-# file: (flows, of them without response, {skip reason: n}, {ignore reason: n}, {non-HTTP type: n})
+# file: (HTTP flows, of them without response, {skip reason: n}, {ignore reason: n}, {non-HTTP flows by type: n})
 EXPECTED = {
     # ../shared/data/har/
     "haralyzer__cnn-chrome.har": (292, 0, {}, {}, {}),
@@ -119,7 +119,7 @@ def test_every_shared_capture_yields_what_the_table_says(tmp_path, caplog):
     rec.close()
     db = Database(tmp_path / "a.sqlite")
     stored = dict(db.execute("select session_id, count(*) from flows group by session_id").fetchall())
-    no_response = dict(db.execute("select session_id, count(*) from flows where status is null "
+    no_response = dict(db.execute("select session_id, count(*) from flows where status is null and scheme in ('http', 'https') "
                                   "group by session_id").fetchall())
     got, want = {}, {}
     for r in results:
@@ -128,11 +128,12 @@ def test_every_shared_capture_yields_what_the_table_says(tmp_path, caplog):
             assert r.unreadable and r.error.startswith(f"{r.path}: ") and UNREADABLE[name] in r.error
             continue
         got[name] = (r.flows, no_response.get(r.session_id, 0), dict(_reasons(r.skipped)), dict(r.ignored),
-                     dict(r.other))
+                     dict(r.streams))
         want[name] = EXPECTED[name]
         assert r.error is None, r.error
-        assert r.incomplete == bool(r.skipped_count or r.other) and not r.unreadable
-        assert stored.get(r.session_id, 0) == r.flows, f"{name}: every flow read is in the database"
+        assert r.incomplete == bool(r.skipped_count) and not r.unreadable
+        # every flow read is in the database, a WebSocket's messages as a row of their own
+        assert stored.get(r.session_id, 0) == r.flows + sum(r.streams.values()) + r.websocket, name
     assert got == want
     skipped_lines = [m for m in caplog.messages if " skipped: " in m]
     assert skipped_lines == [f"{need_shared('har-variety', 'Lookyloo__har2tree__lalibre_001.har')}: entry 398 "
@@ -219,10 +220,10 @@ def test_the_analyze_command_reads_the_captures_of_every_kind(tmp_path):
         if path.name in UNREADABLE:
             assert f"error: {path}: " in r.stderr and str(path) not in lines
             continue
-        flows, _, skipped, ignored, other = EXPECTED[path.name]
+        flows, _, skipped, ignored, streams = EXPECTED[path.name]
         line = lines[str(path)]
         assert line.startswith(f"{path}: {flows} flow")
         assert (f"{sum(skipped.values())} entr" in line) == bool(skipped)
         assert (f"{sum(ignored.values())} ignored" in line) == bool(ignored)
-        assert (f"{sum(other.values())} non-HTTP" in line) == bool(other)
+        assert all(f"{n} {kind.upper()} flow(s)" in line for kind, n in streams.items())
     assert "incomplete: " in r.stderr and "lalibre_001.har: 1 entry skipped" in r.stderr

@@ -49,7 +49,7 @@ def _run(recorder: Recorder, captures, session) -> list[FileResult]:
 
 
 def _incomplete(recorder: Recorder, results: list[FileResult]) -> list[str]:
-    """Why the evidence is not complete (files cut short, entries skipped, flows not analysable yet, records the
+    """Why the evidence is not complete (files cut short, entries skipped, records the
     database refused or could not take); empty when it is."""
     why = []
     for r in results:
@@ -58,9 +58,6 @@ def _incomplete(recorder: Recorder, results: list[FileResult]) -> list[str]:
         if r.skipped_count:
             why.append(f"{r.path}: {_n(r.skipped_count, 'entry', 'entries')} skipped (each logged above with its "
                        "reason; recorded as blind spots of the session)")
-        if r.other:
-            kinds = ", ".join(f"{n} {kind.upper()}" for kind, n in sorted(r.other.items()))
-            why.append(f"{r.path}: {kinds} flow(s) not analysed (non-HTTP flows are not recorded yet)")
     status = recorder.status()
     if status.failed:
         why.append(f"the database could not be written ({status.failed})")
@@ -91,10 +88,10 @@ def _file_line(r: FileResult) -> str:
         parts.append(f"{_n(r.skipped_count, 'entry', 'entries')} skipped")
     if r.ignored:
         parts.append(f"{sum(r.ignored.values())} ignored (not network traffic)")
-    if r.other:
-        parts.append(f"{sum(r.other.values())} non-HTTP flows not analysed")
+    if r.streams:
+        parts.append(", ".join(f"{n} {kind.upper()}" for kind, n in sorted(r.streams.items())) + " flow(s)")
     if r.websocket:
-        parts.append(f"{r.websocket} with WebSocket messages (handshake analysed, messages not)")
+        parts.append(f"{r.websocket} with a WebSocket")
     return ", ".join(parts)
 
 
