@@ -284,3 +284,38 @@ def test_an_unexpected_failure_in_one_file_costs_only_that_file(tmp_path, monkey
     rec.close()
     assert first.unreadable and "unexpected error (MemoryError)" in first.error
     assert second.flows == 14 and second.error is None
+
+
+BACKGROUND_ONLY = [  # Chromium calling home while the tester had the browser open: no part of the solution
+    ("https://clients4.google.com/chrome-sync/command", [("Sec-Fetch-Site", "none")],
+     [("Set-Cookie", "NID=511; Max-Age=15552000; Domain=google.com; SameSite=None; Secure")]),
+    ("https://safebrowsing.googleapis.com/v4/threatListUpdates:fetch", [], []),
+    ("https://update.googleapis.com/service/update2/json", [], []),
+]
+
+
+def test_check_leaves_out_captures_of_only_background_traffic_unless_asked(tmp_path):
+    """The gate judges the walkthrough; a capture of the browser's own calls home is left out and said so on
+    stderr, --all-sessions takes it in; a gate given nothing but background traffic gives no verdict (exit 3)."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text("solution: Demo\nfirst_party: [example-portal.dk]\nthird_parties:\n" + "".join(
+        f"  - {{name: T{i}, sites: [tracker{i}-demo.com], basis: written_agreement, agreement: {{reference: A{i}}}}}\n"
+        for i in range(4)))
+    walk, background = tmp_path / "walk.har", tmp_path / "idle.har"
+    walk.write_text(_har(FOUR_TRACKERS_AND_A_HOSTILE_COOKIE[:5]))
+    background.write_text(_har(BACKGROUND_ONLY))
+    r = CliRunner().invoke(main, ["check", str(walk), str(background), "--policy", str(policy)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("2 capture(s), 1 judged, 5 flows") and "0 errors" in r.stdout
+    assert "left out 1 session with only background traffic" in r.stderr
+    r = CliRunner().invoke(main, ["check", str(walk), str(background), "--policy", str(policy), "--all-sessions"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("2 capture(s), 2 judged, 8 flows") and "left out" not in r.stderr
+    r = CliRunner().invoke(main, ["check", str(walk), str(background), "--policy", str(policy), "--format", "json"])
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["sessions"]) == 1
+
+    r = CliRunner().invoke(main, ["check", str(background), "--policy", str(policy)])
+    assert r.exit_code == 3, r.output
+    assert "no verdict" in r.stdout and "only the device's background traffic" in r.stderr
+    r = CliRunner().invoke(main, ["check", str(background), "--policy", str(policy), "--all-sessions"])
+    assert r.exit_code == 0 and "0 errors" in r.stdout, r.output

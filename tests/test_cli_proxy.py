@@ -8,11 +8,13 @@ from tredjepart.cli.proxy import mitm_command
 
 def test_command_line_carries_the_options():
     cmd = mitm_command(False, port=9090, listen_host="127.0.0.1", db="a.sqlite", policy="p.yaml", session="s 1",
-                       entities=("l.json",), extra=("--set", "x=1"), store_values=True)
+                       entities=("l.json",), extra=("--set", "x=1"), store_values=True, identity="person.yaml",
+                       decoders=("a.yaml", "b.yaml"))
     assert cmd[0].endswith("mitmdump") and "entry.py" in cmd[2]
     joined = " ".join(cmd)
     for part in ("--listen-port 9090", "--listen-host 127.0.0.1", "tredjepart_db=a.sqlite",
-                 "tredjepart_policy=p.yaml", "tredjepart_entities=l.json", "tredjepart_store_values=true"):
+                 "tredjepart_policy=p.yaml", "tredjepart_entities=l.json", "tredjepart_store_values=true",
+                 "tredjepart_identity=person.yaml", "--set tredjepart_decoders=a.yaml --set tredjepart_decoders=b.yaml"):
         assert part in joined
     assert cmd[cmd.index("--set", cmd.index("tredjepart_policy=p.yaml")) + 1] == "tredjepart_session=s 1"
     assert cmd[-2:] == ["--set", "x=1"]

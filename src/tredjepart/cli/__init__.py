@@ -1,7 +1,8 @@
 """The `tredjepart` command line. Subcommands live in modules of their own beside this one.
 
 Exit codes (all commands): 0 success, 1 the audit found something (check, diff), 2 bad input or usage, 3 the
-analysis ran but its evidence is incomplete (analyze, check: records that could not be stored).
+analysis ran but its evidence is incomplete (analyze, check: entries skipped, a capture cut short, records that
+could not be stored; check: no capture with traffic of the solution).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from tredjepart.cli import analyze, crawl, policy, proxy, report, store
+    from tredjepart.cli import analyze, check, crawl, policy, proxy, report, store
 
-    for module in (proxy, policy, analyze, report, crawl, store):
+    for module in (proxy, policy, analyze, check, report, crawl, store):
         for command in module.COMMANDS:
             main.add_command(command)
 

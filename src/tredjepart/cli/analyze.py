@@ -1,38 +1,39 @@
-"""`tredjepart analyze` and `tredjepart check`: captures through the same code path as the live proxy."""
+"""`tredjepart analyze`: captures through the same code path as the live proxy, into a database. The reading and
+the account of what could not be read are shared with `tredjepart check` (cli.check)."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
-import tempfile
 from pathlib import Path
 
 import click
-from sqlite_utils import Database
 
+from tredjepart.cli.options import (EXIT_BAD, EXIT_INCOMPLETE, BadInput, db_option, decoders_option, entities_option,
+                                    identity_option, policy_option)
 from tredjepart.record.analyze import FileResult, analyze_file
 from tredjepart.record.api import Recorder, open_recorder
 from tredjepart.record.wire import Settings
 
-_CAPTURES = click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False))
+CAPTURES = click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False))
 
 
-def _recorder(db: str | Path, policy: str | None, entities: tuple[str, ...]) -> Recorder:
+def open_for(db: str | Path, policy: str | None, entities: tuple[str, ...], identity: str | None = None,
+             decoders: tuple[str, ...] = ()) -> Recorder:
+    """The recorder for an offline run; BadInput (exit 2) naming the file when the policy, an owner list, the
+    identity or a decoder file is bad. The identity's values stay in the recorder: never stored, never printed."""
     from tredjepart.policy import load_policies
 
     try:
         policies = load_policies(policy) if policy else []
-        return open_recorder(Settings(str(db), policies, list(entities), commit_seconds=0.2))
+        return open_recorder(Settings(str(db), policies, list(entities), identity=identity, decoders=list(decoders),
+                                      commit_seconds=0.2))
     except ValueError as e:
         raise BadInput(str(e)) from e
 
 
-class BadInput(click.ClickException):
-    exit_code = 2
-
-
-def _run(recorder: Recorder, captures, session) -> list[FileResult]:
+def run(recorder: Recorder, captures, session) -> list[FileResult]:
+    """Every capture in turn (each its own session), then the recorder closed; read errors on stderr."""
     results = []
     show = sys.stderr.isatty()
     bar = click.progressbar(captures, label="analysing", file=sys.stderr,
@@ -48,9 +49,9 @@ def _run(recorder: Recorder, captures, session) -> list[FileResult]:
     return results
 
 
-def _incomplete(recorder: Recorder, results: list[FileResult]) -> list[str]:
-    """Why the evidence is not complete (files cut short, entries skipped, records the
-    database refused or could not take); empty when it is."""
+def incomplete(recorder: Recorder, results: list[FileResult]) -> list[str]:
+    """Why the evidence is not complete (files cut short, entries skipped, records the database refused or could
+    not take); empty when it is."""
     why = []
     for r in results:
         if r.error and r.read:
@@ -70,15 +71,15 @@ def _n(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def _exit_code(results: list[FileResult], incomplete: list[str]) -> int | None:
+def exit_code(results: list[FileResult], why: list[str]) -> int | None:
     """2 when a file could not be read at all, 3 when the evidence is incomplete, None otherwise."""
-    for why in incomplete:
-        click.echo(f"incomplete: {why}", err=True)
+    for line in why:
+        click.echo(f"incomplete: {line}", err=True)
     if any(r.unreadable for r in results):
-        return 2
-    if incomplete:
+        return EXIT_BAD
+    if why:
         click.echo("error: the evidence is incomplete", err=True)
-        return 3
+        return EXIT_INCOMPLETE
     return None
 
 
@@ -96,85 +97,37 @@ def _file_line(r: FileResult) -> str:
 
 
 @click.command("analyze")
-@_CAPTURES
-@click.option("--policy", "-p", type=click.Path(exists=True), help="Policy YAML file or folder.")
-@click.option("--db", "-d", default="tredjepart.sqlite", show_default=True, help="SQLite file to record into.")
+@CAPTURES
+@policy_option
+@db_option
 @click.option("--session", "-s", default=None, help="Session name (default: the capture's file name).")
-@click.option("--entities", multiple=True, type=click.Path(exists=True), help="Extra tracker/owner list.")
-def analyze(captures, policy, db, session, entities) -> None:
+@entities_option
+@identity_option
+@decoders_option
+def analyze(captures, policy, db, session, entities, identity, decoders) -> None:
     """Analyse captures offline: HAR (.har, .har.gz, .zhar; any producer) and mitmproxy flow files; each file
-    is one session. An entry that cannot be used is skipped with a log line (file, index, URL without query
-    values, reason) and the rest of the file is analysed.
+    is one session, recorded as the live proxy records it (TCP, UDP, DNS flows and WebSocket messages included).
+    An entry that cannot be used is skipped with a log line (file, index, URL without query values, reason) and
+    the rest of the file is analysed. With --identity, what each third party received of the declared test
+    person is recorded (the values never are).
 
     Exit codes: 0 every entry of every file analysed, 2 a file could not be read at all (the others are still
     analysed) or bad input, 3 analysed, but the evidence is incomplete (entries skipped, a file cut short,
-    non-HTTP flows not analysed, records that could not be stored).
+    records that could not be stored).
 
     \b
     Example:
       tredjepart analyze walkthrough.har --policy policies/example-portal.yaml --db audit.sqlite
+      tredjepart analyze walkthrough.har --identity docs/identity-example.yaml --db audit.sqlite
     """
-    recorder = _recorder(db, policy, entities)
-    results = _run(recorder, captures, session)
+    recorder = open_for(db, policy, entities, identity, decoders)
+    results = run(recorder, captures, session)
     for r in results:
         if not r.unreadable:
             click.echo(_file_line(r))
-    code = _exit_code(results, _incomplete(recorder, results))
+    code = exit_code(results, incomplete(recorder, results))
     if code is not None:
         sys.exit(code)
 
 
-@click.command("check")
-@_CAPTURES
-@click.option("--policy", "-p", required=True, type=click.Path(exists=True), help="Policy YAML file or folder.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--entities", multiple=True, type=click.Path(exists=True), help="Extra tracker/owner list.")
-def check(captures, policy, fmt, entities) -> None:
-    """The CI gate: analyse captures against a policy and fail on error-level findings.
-
-    Exit codes: 0 no error-level finding in complete evidence, 1 at least one, 2 bad input (a capture that
-    cannot be read at all, an invalid policy), 3 the evidence is incomplete (entries skipped, a capture cut
-    short, records that could not be stored): the gate never passes on incomplete evidence, and then gives no
-    verdict.
-
-    \b
-    Example:
-      tredjepart check build/e2e.har --policy policies/example-portal.yaml
-    """
-    with tempfile.TemporaryDirectory(prefix="tredjepart-check-") as tmp:
-        db_path = Path(tmp) / "check.sqlite"
-        recorder = _recorder(db_path, policy, entities)
-        results = _run(recorder, captures, None)
-        incomplete = _incomplete(recorder, results)
-        complete = not incomplete and not any(r.unreadable for r in results)
-        db = Database(db_path)
-        if any(r.session_id for r in results):  # nothing to show when no capture could be read
-            if fmt == "json":
-                from tredjepart.report import build_json
-
-                click.echo(json.dumps(build_json(db), indent=2, ensure_ascii=False))
-            else:
-                _summary(db, results, complete)
-        errors = db.table("findings").count_where("severity = 'error'")
-        db.close()
-    code = _exit_code(results, incomplete)
-    sys.exit(code if code is not None else 1 if errors else 0)
-
-
-def _summary(db: Database, results: list[FileResult], complete: bool) -> None:
-    flows = sum(r.flows for r in results)
-    third = db.execute("select count(distinct site) from flows where party = 'third'").fetchone()[0]
-    uncovered = db.execute("select count(distinct site) from flows where party = 'third' and covered = 0").fetchone()[0]
-    click.echo(f"{len(results)} capture(s), {flows} flows, {third} third-party sites, {uncovered} not covered")
-    for f in db.query("select severity, rule, site, message, count from findings "
-                      "order by case severity when 'error' then 0 when 'warning' then 1 else 2 end, rule, site"):
-        click.echo(f"{f['severity'].upper():7s} {f['rule']:24s} {f['site'] or '':28s} {f['message']}")
-    counts = dict(db.execute("select severity, count(*) from findings group by severity").fetchall())
-    if complete:
-        click.echo(f"{counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings, {counts.get('info', 0)} info")
-    else:  # no count that reads like a pass: the gate has not seen everything
-        click.echo(f"no verdict, the evidence is incomplete (in what could be read: error-level findings "
-                   f"{counts.get('error', 0)}, warnings {counts.get('warning', 0)}, info {counts.get('info', 0)})")
-
-
-COMMANDS = [analyze, check]
+COMMANDS = [analyze]

@@ -34,6 +34,9 @@ instrument_option = click.option(
     "--instrument", is_flag=True,
     help="Put the in-page instrument into every HTML page: which script stores what on the device and starts which "
          "request (docs/instrument.md). It CHANGES THE PAGES it audits; every report of the session says so.")
+decoders_option = click.option("--decoders", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                               help="Extra endpoint decoder file (YAML): which request field of a tracker carries "
+                                    "which data, on top of the built-in ones (docs/received.md; repeatable).")
 all_sessions_option = click.option(
     "--all-sessions", is_flag=True,
     help="Also read sessions that saw only the device's background traffic (left out by default).")

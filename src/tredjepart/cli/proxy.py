@@ -13,13 +13,15 @@ from pathlib import Path
 import click
 
 import tredjepart.proxy.entry as entry
-from tredjepart.cli.options import db_option, entities_option, identity_option, instrument_option, policy_option
+from tredjepart.cli.options import (db_option, decoders_option, entities_option, identity_option, instrument_option,
+                                    policy_option)
 
 
 def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, policy: str | None,
                  session: str | None, entities: tuple[str, ...], extra: tuple[str, ...],
                  store_values: bool = False, proxy_auth: str | None = None, flows: bool = False,
-                 wireguard: int | None = None, identity: str | None = None, instrument: bool = False) -> list[str]:
+                 wireguard: int | None = None, identity: str | None = None, instrument: bool = False,
+                 decoders: tuple[str, ...] = ()) -> list[str]:
     """The mitmdump/mitmweb command line for these settings."""
     name = "mitmweb" if web else "mitmdump"
     exe = Path(sys.executable).with_name(name)
@@ -37,6 +39,8 @@ def mitm_command(web: bool, *, port: int, listen_host: str | None, db: str, poli
         cmd += ["--set", f"tredjepart_entities={e}"]
     if identity:
         cmd += ["--set", f"tredjepart_identity={identity}"]
+    for d in decoders:
+        cmd += ["--set", f"tredjepart_decoders={d}"]
     if instrument:
         cmd += ["--set", "tredjepart_instrument=true"]
     if store_values:
@@ -67,6 +71,7 @@ def port_problem(host: str | None, port: int) -> str | None:
 @policy_option
 @db_option
 @identity_option
+@decoders_option
 @instrument_option
 @click.option("--port", default=8080, show_default=True, help="Port the proxy listens on.")
 @click.option("--listen-host", default=None,
@@ -83,8 +88,8 @@ def port_problem(host: str | None, port: int) -> str | None:
 @click.option("--store-values", is_flag=True,
               help="DEBUG ONLY: store cookie values in clear. Never on real citizens' data.")
 @click.argument("mitmproxy_args", nargs=-1, type=click.UNPROCESSED)
-def proxy(policy, db, identity, instrument, port, listen_host, proxy_auth, web, wireguard, session, entities, flows,
-          store_values, mitmproxy_args) -> None:
+def proxy(policy, db, identity, decoders, instrument, port, listen_host, proxy_auth, web, wireguard, session, entities,
+          flows, store_values, mitmproxy_args) -> None:
     """Start the auditing proxy. Extra arguments after -- go to mitmproxy.
 
     Point the device's proxy at this machine and PORT (log in with the password it prints), open http://mitm.it
@@ -116,7 +121,8 @@ def proxy(policy, db, identity, instrument, port, listen_host, proxy_auth, web, 
         click.echo("tredjepart: WARNING: --store-values stores cookie values IN CLEAR. Debug only.", err=True)
     cmd = mitm_command(web, port=port, listen_host=listen_host, db=db, policy=policy, session=session,
                        entities=entities, extra=mitmproxy_args, store_values=store_values, proxy_auth=proxy_auth,
-                       flows=flows, wireguard=wireguard, identity=identity, instrument=instrument)
+                       flows=flows, wireguard=wireguard, identity=identity, instrument=instrument,
+                       decoders=decoders)
     click.echo(f"tredjepart: starting {Path(cmd[0]).name} on port {port}, recording into {db}", err=True)
     try:
         os.execv(cmd[0], cmd)
