@@ -29,11 +29,17 @@ mode, har = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
 count = 0
 if mode == "read":
-    from tredjepart.record.capture import read_capture
+    try:
+        from tredjepart.record.capture import read_capture
+    except ImportError:  # a baseline tree from before the move into record/
+        from tredjepart.capture import read_capture
     for item in read_capture(har):
         count += 1
 else:
-    from tredjepart.record.analyze import analyze_file
+    try:
+        from tredjepart.record.analyze import analyze_file
+    except ImportError:
+        from tredjepart.analyze import analyze_file
     from tredjepart.record.api import open_recorder
     from tredjepart.record.wire import Settings
     with tempfile.TemporaryDirectory() as tmp:
