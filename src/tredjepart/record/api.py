@@ -35,6 +35,9 @@ class Recorder(Protocol):
     def record_tls_failure(self, host: str | None, client: str | None, error: str | None,
                            when: float | None = None) -> None: ...
 
+    def record_blind_spots(self, spots: list) -> None:
+        """Blind spots found outside a flow (detect.model.BlindSpot rows: a capture's skipped entries)."""
+
     def record_page(self, mitm_id: str, client: str | None, url: str, injected: bool, placement: str,
                     csp_changes: tuple[str, ...] = (), charset: str | None = None, when: float | None = None) -> None:
         """An HTML response the in-page instrument was put into, or not (``placement`` says where, or why not)."""

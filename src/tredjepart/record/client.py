@@ -84,6 +84,9 @@ class WorkerRecorder:
     def record_tls_failure(self, host, client, error, when=None) -> None:
         self._send("record_tls_failure", host, client, error, time.time() if when is None else when)
 
+    def record_blind_spots(self, spots) -> None:
+        self._send("record_blind_spots", list(spots))
+
     def record_page(self, mitm_id, client, url, injected, placement, csp_changes=(), charset=None,
                     when=None) -> None:
         self._send("record_page", mitm_id, client, url, injected, placement, tuple(csp_changes), charset,

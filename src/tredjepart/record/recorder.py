@@ -177,6 +177,11 @@ class LocalRecorder:
             self.listener.on_finding(f)
         self.tell.session(session, new)
 
+    def record_blind_spots(self, spots: list) -> None:
+        """Blind spots found outside a flow (a capture's skipped entries): rows of ``blind_spots``."""
+        if spots:
+            self.writer.put(Op("blind_spots", [to_row(s) for s in spots], replace=True))
+
     # --- the in-page instrument ----------------------------------------------------------------------------
 
     def record_page(self, mitm_id: str, client: str | None, url: str, injected: bool, placement: str,

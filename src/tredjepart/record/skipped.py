@@ -6,8 +6,7 @@ something went to that host and the audit cannot say what. So each analysed file
 reason), which the reports already list and count in their verdict. Hosts are capped; the rest count as
 ``unknown``.
 
-The rows go to the recorder's writer directly: the smallest hook while the recorder is being restructured. The
-recorder should grow a method for it (``record_blind_spots``) and this module call that instead.
+The rows go through the recorder interface (``record_blind_spots``), like every other record.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ from urllib.parse import urlsplit
 
 from tredjepart.detect.model import BlindSpot
 from tredjepart.ids import record_id
-from tredjepart.store.rows import to_row
-from tredjepart.store.writer import Op
 
 CLIENT = "capture"
 MAX_HOSTS = 10_000
@@ -47,10 +44,8 @@ class SkippedHosts:
         return out
 
     def record(self, recorder, session_id: str, when: float) -> None:
-        """Queue the blind spots of ``session_id`` in the recorder's writer."""
-        spots = self.spots(session_id, when)
-        if spots:
-            recorder.writer.put(Op("blind_spots", [to_row(s) for s in spots], replace=True))
+        """Hand the blind spots of ``session_id`` to the recorder."""
+        recorder.record_blind_spots(self.spots(session_id, when))
 
 
 def host_of(url: str) -> str:
