@@ -319,3 +319,47 @@ def test_check_leaves_out_captures_of_only_background_traffic_unless_asked(tmp_p
     assert "no verdict" in r.stdout and "only the device's background traffic" in r.stderr
     r = CliRunner().invoke(main, ["check", str(background), "--policy", str(policy), "--all-sessions"])
     assert r.exit_code == 0 and "0 errors" in r.stdout, r.output
+
+
+def test_websocket_messages_in_a_har_are_recorded_as_in_a_flow_file(tmp_path):
+    """A HAR's ``_webSocketMessages`` (Chrome, mitmproxy) make the entry's WebSocket: its messages are recorded
+    as the live proxy records them (a ``websocket`` row with sizes), the same as the mitmproxy file of the same
+    traffic; what the client sent a third party is scanned for the declared identity."""
+    counts = {}
+    for name in ("flows__websocket.har", "flows__websocket.mitm"):
+        path = need_shared("mitmproxy-flows", name)
+        rec = open_recorder(Settings(str(tmp_path / f"{name}.sqlite")))
+        result = analyze_file(rec, path)
+        rec.close()
+        rows = [tuple(r.values()) for r in Database(tmp_path / f"{name}.sqlite").query(
+            "select request_size, response_size from flows where kind = 'websocket' order by started")]
+        counts[name] = (result.websocket, rows)
+    assert counts["flows__websocket.har"][0] == 3 and counts["flows__websocket.har"] == counts["flows__websocket.mitm"]
+
+    ident = tmp_path / "me.yaml"
+    ident.write_text("email: jens.hansen@example.dk\n")
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [
+        {"startedDateTime": "2026-12-01T10:00:00.000Z", "time": 5, "_resourceType": "websocket",
+         "request": {"method": "GET", "url": "wss://live.chat-tracker-demo.com/socket", "httpVersion": "HTTP/1.1",
+                     "headers": [{"name": "Upgrade", "value": "websocket"}], "queryString": [], "cookies": [],
+                     "headersSize": -1, "bodySize": 0},
+         "response": {"status": 101, "statusText": "Switching Protocols", "httpVersion": "HTTP/1.1", "headers": [],
+                      "cookies": [], "content": {"size": 0, "mimeType": ""}, "redirectURL": "", "headersSize": -1,
+                      "bodySize": 0},
+         "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0},
+         "_webSocketMessages": [{"type": "send", "time": 1764583200.1, "opcode": 1,
+                                 "data": '{"identify":{"email":"jens.hansen@example.dk"}}'},
+                                {"type": "receive", "time": 1764583200.2, "opcode": 1, "data": "ok"},
+                                "not a message", {"type": "send", "opcode": 2, "data": "%%%"}]}]}}
+    path = tmp_path / "chat.har"
+    path.write_text(json.dumps(har))
+    from tredjepart.policy import parse_policy
+
+    policy, _ = parse_policy("solution: Demo\nfirst_party: [example-portal.dk]\n", "p.yaml")
+    rec = open_recorder(Settings(str(tmp_path / "chat.sqlite"), [policy], identity=str(ident)))
+    analyze_file(rec, path)
+    rec.close()
+    db = Database(tmp_path / "chat.sqlite")
+    rows = list(db.table("received").rows)
+    assert {(r["field"], r["place"].split()[0]) for r in rows} == {("email", "websocket")}, rows
+    assert b"jens.hansen" not in b"".join(p.read_bytes() for p in tmp_path.glob("chat.sqlite*"))

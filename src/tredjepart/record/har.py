@@ -20,7 +20,7 @@ from mitmproxy.flow import Error
 
 from tredjepart.record.harbody import as_text, request_body, response_body, to_bytes
 from tredjepart.record.harextras import (from_cache, is_document, no_response_reason, tls_details,
-                                         websocket_messages)
+                                         websocket_data, websocket_messages)
 from tredjepart.record.hartime import entry_times
 from tredjepart.record.harurl import NotNetwork, Target, Unusable, request_target
 
@@ -121,7 +121,8 @@ def entry_flow(entry: object, index: int, ctx: HarContext) -> http.HTTPFlow:
         flow.response = _response(response, status, version, times.response_start, times.response_end, notes)
     notes += [n for n in (target.resolved and f"URL: {target.resolved}", cut and f"request {cut}", late,
                           body.note) if n]
-    if target.websocket:
+    flow.websocket = websocket_data(entry, status, target.websocket)
+    if flow.websocket is None and target.websocket:
         notes.append(f"WebSocket upgrade; {websocket_messages(entry)} message(s) in the capture, not analysed")
     if from_cache(entry):
         notes.append("served from the browser's cache (no network request this time)")

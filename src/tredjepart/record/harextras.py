@@ -5,7 +5,8 @@
   read off the certificate later. Bounded: texts are cut, the SAN list is capped.
 - Why a request got no response: Chrome's ``_error`` (``net::ERR_BLOCKED_BY_CLIENT``), Splash's ``statusText``.
 - ``_fromCache`` (Chrome): served from the browser's cache, so nothing went over the network this time.
-- ``_webSocketMessages`` (Chrome, Proxyman): counted; the messages themselves are not modelled yet.
+- ``_webSocketMessages`` (Chrome, mitmproxy, Proxyman): the messages of a WebSocket, made the flow's WebSocket (at
+  most MAX_MESSAGES, each cut at MAX_MESSAGE bytes), recorded as the live proxy records one.
 - ``_resourceType`` (Chrome, Playwright): "document" marks the page that later relative URLs resolve against.
 Everything else (WebPageTest's scores, initiators, priorities, Polly's ids) is timing or tooling, not evidence.
 """
@@ -16,6 +17,8 @@ import math
 
 MAX_TEXT = 500
 MAX_SAN = 200
+MAX_MESSAGES = 10_000  # WebSocket messages read from one entry
+MAX_MESSAGE = 64 * 1024  # bytes kept of each
 
 
 def tls_details(entry: dict) -> dict | None:
@@ -70,6 +73,41 @@ def from_cache(entry: dict) -> bool:
 def websocket_messages(entry: dict) -> int:
     messages = entry.get("_webSocketMessages")
     return len(messages) if isinstance(messages, list) else 0
+
+
+def websocket_data(entry: dict, status: int | None, upgrade: bool):
+    """The WebSocket of an entry that opened one (status 101, a ws/wss URL or Chrome's resource type) with its
+    ``_webSocketMessages``; None for any other entry. Messages that are not objects are left out; binary ones
+    (opcode 2) are base64 in Chrome's HAR and kept as their decoded bytes where they decode."""
+    from mitmproxy import websocket
+
+    messages = entry.get("_webSocketMessages")
+    kind = entry.get("_resourceType")
+    if not isinstance(messages, list) or not (status == 101 or upgrade or
+                                              (isinstance(kind, str) and kind.lower() == "websocket")):
+        return None
+    data = websocket.WebSocketData()
+    for m in messages[:MAX_MESSAGES]:
+        if not isinstance(m, dict) or not isinstance(m.get("data"), str):
+            continue
+        opcode = 2 if m.get("opcode") == 2 else 1
+        text = m["data"][:MAX_MESSAGE * 2]
+        content = _binary(text) if opcode == 2 else text.encode("utf-8", "surrogateescape")
+        when = m.get("time")
+        when = float(when) if isinstance(when, (int, float)) and math.isfinite(when) else None
+        data.messages.append(websocket.WebSocketMessage(opcode, m.get("type") == "send",
+                                                        content[:MAX_MESSAGE], when))
+    return data
+
+
+def _binary(text: str) -> bytes:
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return text.encode("utf-8", "surrogateescape")
 
 
 def is_document(entry: dict, request_headers: list[tuple[bytes, bytes]], mime: object) -> bool:
