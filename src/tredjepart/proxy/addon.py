@@ -20,6 +20,7 @@ from tredjepart.proxy.access import guard, holds_key
 from tredjepart.proxy.banner import banner
 from tredjepart.proxy.instrumenting import Instrumenter
 from tredjepart.proxy.listener import ProxyListener
+from tredjepart.proxy.streamhooks import StreamHooks
 from tredjepart.proxy.terminal import Terminal
 from tredjepart.proxy.wireguard import client_configs, qr_text
 from tredjepart.proxy.options import add_options
@@ -42,14 +43,14 @@ class Auditor:
         self._token = secrets.token_urlsafe(24)  # the control page's token for this run
         self._task: asyncio.Task | None = None  # the recorder's background work
         self._tasks: list[asyncio.Task] = []  # the terminal's
-        self._recording = None  # the flow being handed to the recorder (a verdict for it is not late)
+        self.recording = None  # the flow being handed to the recorder (a verdict for it is not late)
         self.terminal = Terminal()
-        self.listener = ProxyListener(lambda: self._recording, self.terminal)
-        self._targets: dict[str, tuple[str, int]] = {}  # client connection id -> its CONNECT target
+        self.listener = ProxyListener(lambda: self.recording, self.terminal)
         self._wireguard: list[str] = []  # WireGuard client configurations, when that mode runs
         self._closed_path: str | None = None  # set once recording has closed: later flows are said to be lost
-        self._auth = False  # whether clients log in (mitmproxy's proxyauth): flows of those who did not are skipped
+        self.logins_required = False  # whether clients log in (proxyauth): flows of those who did not are skipped
         self.instrumenter: Instrumenter | None = None  # the in-page instrument, when tredjepart_instrument is on
+        self.addons = [StreamHooks(self)]  # mitmproxy loads these beside this addon
 
     def load(self, loader) -> None:
         add_options(loader)
@@ -98,7 +99,7 @@ class Auditor:
         credentials = guard(o.tredjepart_auth, o.proxyauth, o.listen_host, o.mode)
         if credentials:
             o.update(proxyauth=credentials)
-        self._auth = bool(o.proxyauth)
+        self.logins_required = bool(o.proxyauth)
 
     def _open(self) -> None:
         self._close()
@@ -221,7 +222,7 @@ class Auditor:
         # request.host, not pretty_host: a plain attribute, checked for every request the proxy sees
         if flow.request.host.lower() != self._control_host or not flow.live:
             return
-        if self._auth and "proxyauth" not in flow.metadata:
+        if self.logins_required and "proxyauth" not in flow.metadata:
             return  # mitmproxy's proxyauth has answered 407: strangers do not reach the control page
         flow.metadata["tredjepart_control"] = True
         if self.instrumenter is not None and self.instrumenter.handles(flow.request.path):
@@ -233,7 +234,7 @@ class Auditor:
 
     def client_connected(self, client) -> None:
         """A WireGuard client is logged in by its key: without this, proxyauth answers its requests 401."""
-        if self._auth and holds_key(client) and (auth := ctx.master.addons.get("proxyauth")) is not None:
+        if self.logins_required and holds_key(client) and (auth := ctx.master.addons.get("proxyauth")) is not None:
             auth.authenticated[client] = ("wireguard", "")
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
@@ -249,58 +250,6 @@ class Auditor:
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
-
-    def http_connect(self, flow: http.HTTPFlow) -> None:
-        """Remember the host a client's tunnel is for: a raw TCP flow in it reaches that host (its server
-        address may be rewritten on the way: upstream proxies, routing)."""
-        self._targets[flow.client_conn.id] = (flow.request.host, flow.request.port)
-        if len(self._targets) > 10_000:
-            del self._targets[next(iter(self._targets))]
-
-    def tcp_start(self, flow) -> None:
-        if (target := self._targets.get(flow.client_conn.id)) is not None:
-            flow.metadata["tredjepart_target"] = target
-
-    def tcp_end(self, flow) -> None:
-        self._record_stream(flow)
-
-    def tcp_error(self, flow) -> None:
-        self._record_stream(flow)
-
-    def udp_end(self, flow) -> None:
-        self._record_stream(flow)
-
-    def udp_error(self, flow) -> None:
-        self._record_stream(flow)
-
-    def dns_response(self, flow) -> None:
-        self._record_stream(flow)
-
-    def dns_error(self, flow) -> None:
-        self._record_stream(flow)
-
-    def websocket_end(self, flow: http.HTTPFlow) -> None:
-        self._record_stream(flow)
-
-    def _record_stream(self, flow) -> None:
-        """A flow that is no HTTP request (or a WebSocket's messages): recorded as what it is (observe.streams)."""
-        if self.recorder is None or flow.metadata.get("tredjepart_control"):
-            return
-        if self._auth and "proxyauth" not in flow.metadata and flow.client_conn not in self._logged_in():
-            return
-        self._recording = flow
-        try:
-            self.recorder.record_stream(flow)
-        except Exception as e:  # noqa: BLE001 - a failing record must never break the traffic
-            logger.error("tredjepart: could not record stream %s (%s: %s)", flow.id, type(e).__name__, e)
-        finally:
-            self._recording = None
-
-    @staticmethod
-    def _logged_in():
-        """The client connections mitmproxy's proxyauth has let in (after their CONNECT)."""
-        auth = ctx.master.addons.get("proxyauth")
-        return auth.authenticated if auth is not None else {}
 
     def tls_failed_client(self, data: tls.TlsData) -> None:
         """The device refused the proxy's certificate (pinning, untrusted CA): record a blind spot."""
@@ -321,18 +270,18 @@ class Auditor:
             if self._closed_path is not None:  # a flow that finished while the proxy shut down
                 self.listener.too_late(flow, self._closed_path)
             return False
-        if self._auth and "proxyauth" not in flow.metadata and not flow.is_replay:
+        if self.logins_required and "proxyauth" not in flow.metadata and not flow.is_replay:
             return False  # a client that did not log in: answered 407 by mitmproxy, and no part of the evidence
         status = self.recorder.status()
         if status.failed:
             self.listener.not_recording(flow, status)
-        self._recording = flow
+        self.recording = flow
         try:
             self.recorder.record(flow)
         except Exception as e:  # noqa: BLE001 - a failing record must never break the traffic
             logger.error("tredjepart: could not record flow %s (%s: %s)", flow.id, type(e).__name__, e)
         finally:
-            self._recording = None
+            self.recording = None
         return True
 
 

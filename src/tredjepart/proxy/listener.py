@@ -56,7 +56,7 @@ class ProxyListener:
 
     def on_status(self, status: Status) -> None:
         if status.note:
-            logger.warning("tredjepart: %s", status.note)
+            logger.error("tredjepart: %s", status.note)
         if status.failed:
             logger.error("tredjepart: NOT RECORDING: %s (unsaved records go to %s)", status.failed,
                          status.fallback_path)

@@ -257,7 +257,6 @@ class WorkerRecorder:
         active = [v.id for v in self._views.values() if v.ended is None]
         if self._restarts <= MAX_RESTARTS:
             note = f"{why}; restarted it ({self._restarts} of {MAX_RESTARTS}), {len(resend)} batch(es) resent"
-            logger.error("tredjepart: %s", note)
             self.worker.stop(1)
             self.worker = self._start()
             self.worker.send(pickle.dumps([(0, "resume", (active,), {})]))
@@ -265,12 +264,11 @@ class WorkerRecorder:
                 self.worker.send(data)
         else:
             note = f"{why} again; recording now runs inside the proxy's process"
-            logger.error("tredjepart: %s", note)
             self.worker.stop(1)
             self._local = self._fall_back(active, resend)
         self._status = Status(self._status.path, self._status.written, self._status.refused, self._status.failed,
                               self._status.fallback_path, note)
-        self.listener.on_status(self._status)
+        self.listener.on_status(self._status)  # the proxy's listener logs the note: said once
 
     def _fall_back(self, active: list[str], resend: list[bytes]):
         from tredjepart.record.recorder import LocalRecorder
