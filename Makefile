@@ -6,7 +6,7 @@ PORT ?= 8080
 DB ?= tredjepart.sqlite
 POLICY ?=
 
-.PHONY: venv run test test-fast bench report demo coverage-lists docs clean
+.PHONY: venv run test test-fast bench bench-quick bench-tools report demo coverage-lists docs clean
 
 venv: $(VENV)/.installed
 
@@ -30,8 +30,17 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -m "not e2e and not browser" $(PYTEST_ARGS)
 
-bench: venv
-	$(PY) bench/throughput.py
+# The benchmark (see README, "Performance"): about 15 minutes on 2 cores; BENCH_ARGS for options (--help).
+# It needs wrk (Debian: apt-get install -y wrk) and profiles with py-spy, installed into the venv for it alone.
+bench: venv bench-tools
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-quick: venv bench-tools
+	$(PY) bench/run.py --quick $(BENCH_ARGS)
+
+bench-tools:
+	@command -v wrk >/dev/null || echo "bench: wrk is missing (Debian: apt-get install -y wrk); live figures are skipped"
+	@test -x $(VENV)/bin/py-spy || $(PY) -m pip install --quiet py-spy || echo "bench: py-spy not installed; cProfile instead"
 
 report: venv
 	$(PY) scripts/make-report.py
