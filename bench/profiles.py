@@ -48,12 +48,18 @@ def run(tmp: Path, origin_port: int, o, say) -> dict:
     """Two runs under the same load: py-spy on proxy and worker (or cProfile on the proxy without py-spy), then
     the worker under its own cProfile (call counts and cost per call; cProfile inflates small calls)."""
     spy = pyspy()
-    raw, proxy_prof, worker_prof = tmp / "pyspy.txt", tmp / "proxy.prof", tmp / "worker.prof"
+    raw, raw_bare = tmp / "pyspy.txt", tmp / "pyspy-bare.txt"
+    proxy_prof, worker_prof = tmp / "proxy.prof", tmp / "worker.prof"
     wrap = None if spy else [str(VENV_BIN / "python"), "-m", "cProfile", "-o", str(proxy_prof)]
-    sampler = [spy, "record", "--rate", "250", "--nonblocking", "--subprocesses", "--format", "raw", "-o", str(raw),
-               "--duration", f"{int(o.profile_seconds)}", "--pid"] if spy else None
-    a = _loaded_run(tmp, origin_port, o, "profile-sampled", {}, wrap, sampler)
-    b = _loaded_run(tmp, origin_port, o, "profile-worker", {"TREDJEPART_PROFILE_WORKER": str(worker_prof)})
+
+    def sampler(out: Path):
+        return [spy, "record", "--rate", "250", "--nonblocking", "--subprocesses", "--format", "raw", "-o", str(out),
+                "--duration", f"{int(o.profile_seconds)}", "--pid"] if spy else None
+
+    a = _loaded_run(tmp, origin_port, o, "tredjepart", "profile-sampled", {}, wrap, sampler(raw))
+    bare = _loaded_run(tmp, origin_port, o, "bare", "profile-bare", {}, None, sampler(raw_bare)) if spy else None
+    b = _loaded_run(tmp, origin_port, o, "tredjepart", "profile-worker",
+                    {"TREDJEPART_PROFILE_WORKER": str(worker_prof)})
     out = {"requests": a["requests"], "proxy_cpu_ms_per_request": a["proxy_ms"],
            "worker_cpu_ms_per_request": a["worker_ms"],
            "worker": pstats_summary(worker_prof, o.top) if worker_prof.exists() else None}
@@ -66,6 +72,11 @@ def run(tmp: Path, origin_port: int, o, say) -> dict:
         out["proxy"]["tool"] = "py-spy (sampling, on-CPU, 250 Hz)"
         out["worker_sampled"] = pyspy_summary(stacks.get("worker", []), o.top, a["worker_ms"])
         out["worker_sampled"]["tool"] = "py-spy (sampling, on-CPU, 250 Hz)"
+        if bare and raw_bare.exists():
+            base = split_processes(raw_bare.read_text(errors="replace"), bare["pid"]).get("proxy", [])
+            out["proxy_minus_bare"] = {
+                "bare_proxy_cpu_ms_per_request": bare["proxy_ms"],
+                "by_own": own_difference(base, bare["proxy_ms"], stacks.get("proxy", []), a["proxy_ms"], o.top)}
     elif proxy_prof.exists():
         out["proxy"] = pstats_summary(proxy_prof, o.top)
         out["proxy"]["tool"] = "cProfile (py-spy not installed)"
@@ -75,10 +86,10 @@ def run(tmp: Path, origin_port: int, o, say) -> dict:
     return out
 
 
-def _loaded_run(tmp: Path, origin_port: int, o, tag: str, env: dict, wrap=None, sampler=None) -> dict:
-    """One tredjepart proxy under wrk for ``o.profile_seconds`` (after a warm-up), ``sampler`` (a command that
-    takes the proxy's pid last) watching it; CPU per request of proxy and worker."""
-    p = proxy.start("tredjepart", tmp, origin_port, tag, o.identity, env=env, wrap=wrap)
+def _loaded_run(tmp: Path, origin_port: int, o, mode: str, tag: str, env: dict, wrap=None, sampler=None) -> dict:
+    """One proxy under wrk for ``o.profile_seconds`` (after a warm-up), ``sampler`` (a command that takes the
+    proxy's pid last) watching it; CPU per request of proxy and worker."""
+    p = proxy.start(mode, tmp, origin_port, tag, o.identity, env=env, wrap=wrap)
     try:
         load.run_wrk(p.port, o.warmup, o.connections, o.lua)
         procs.quiesce(p.pid)
@@ -166,6 +177,24 @@ def pyspy_summary(stacks: list[tuple[list[str], int]], top: int, ms_per_request:
             "tredjepart_shares": {k: {"share": round(v / total, 4),
                                       "ms_per_request": round(v / total * ms_per_request, 4)}
                                   for k, v in shares.most_common()}}
+
+
+def own_difference(bare: list, bare_ms: float, stacks: list, ms: float, top: int) -> list[dict]:
+    """Where the tredjepart proxy spends more CPU per request than bare mitmdump: each function's own time in ms
+    per request (its share of samples times the process's CPU per request), tredjepart minus bare."""
+    def per_function(st: list, per_request: float) -> dict[str, float]:
+        c: Counter = Counter()
+        for frames, n in st:
+            if frames:
+                c[_frame(frames[-1])] += n
+        total = max(sum(c.values()), 1)
+        return {f: v / total * per_request for f, v in c.items()}
+
+    b, t = per_function(bare, bare_ms), per_function(stacks, ms)
+    diff = sorted(((f, t.get(f, 0.0) - b.get(f, 0.0), b.get(f, 0.0), t.get(f, 0.0)) for f in set(b) | set(t)),
+                  key=lambda x: x[1], reverse=True)
+    return [{"function": f, "added_ms_per_request": round(d, 4), "bare_ms": round(bm, 4), "tredjepart_ms": round(tm, 4)}
+            for f, d, bm, tm in diff[:top]]
 
 
 def _frame(f: str) -> str:

@@ -121,4 +121,24 @@ def start(mode: str, tmp: Path, origin_port: int, tag: str, identity: bool, env:
     with open(log, "wb") as out:
         proc = procs.start(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     wait_port(port, proc, log)
+    wait_answer(port, proc, log)
     return Proxy(mode, proc, port, db, marks, log, time.monotonic() - t0, env or {})
+
+
+def wait_answer(port: int, proc: subprocess.Popen, log: Path, timeout: float = 180.0) -> None:
+    """Until a request through the proxy is answered: mitmdump listens before its addons are ready (tredjepart's
+    worker may still be loading), so the start-up time is the time to the first answer."""
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{port}"}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with {proc.returncode}: {tail(log)}")
+        try:
+            with opener.open("http://www.example-portal.dk/static/site.css", timeout=timeout) as r:
+                r.read()
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"no answer through port {port} after {timeout}s: {tail(log)}")

@@ -201,7 +201,14 @@ def print_profiles(prof: dict | None) -> None:
         say("proxy: top by own time")
         for r in p["by_own"][:12]:
             say(f"  {r['share'] * 100:5.1f} %  {r['ms_per_request']:.3f} ms/request  {r['function']}")
-    elif p:
+    if prof.get("proxy_minus_bare"):
+        d = prof["proxy_minus_bare"]
+        say(f"proxy: where it spends more than bare mitmdump ({d['bare_proxy_cpu_ms_per_request']:.2f} ms CPU/request "
+            "in the same profiling), own time in ms per request")
+        for r in d["by_own"][:12]:
+            say(f"  {r['added_ms_per_request']:+.3f}  (bare {r['bare_ms']:.3f}, tredjepart {r['tredjepart_ms']:.3f})  "
+                f"{r['function']}")
+    if p and "tredjepart_shares" not in p:
         say(f"\nproxy ({p['tool']}): top by own time")
         for r in p["by_own"][:10]:
             say(f"  {r['own_s']:8.3f} s own {r['cum_s']:8.3f} s cum  {r['function']}")
