@@ -53,7 +53,7 @@ def wrk_available() -> str | None:
 
 def run_wrk(proxy_port: int, seconds: float, connections: int, lua: Path, threads: int = 1) -> dict:
     """One wrk run through the proxy; its JSON summary plus requests/s."""
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
            "-s", str(lua), f"http://127.0.0.1:{proxy_port}/"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     line = next((x for x in out.stdout.splitlines() if x.startswith("{")), None)

@@ -7,6 +7,7 @@
 3. offline: ``tredjepart analyze`` of a generated ``--offline-flows`` capture against ``mitmdump -nr``;
 4. report: HTML and JSON report of the database that analysis made, against a count(*) of its tables;
 5. marks: how long after the response an uncovered flow is marked (worker mode);
+6. instrument: CPU per HTML page of the in-page instrument, where bench/instrument.py exists (its branch);
 and a profile of the worker and the proxy under load (bench/profiles.py).
 
 Loopback only: a local origin (bench/origin.py) plays every host. Prints the table and writes bench/results.json.
@@ -14,7 +15,8 @@ Absolute times on a shared machine drift; the ratios are the figures. Run on a q
 is recorded, and a warning printed when other work was running.
 
     make bench                      # the full run (about 15 minutes on 2 cores)
-    make bench-quick                # a smoke run (about 3 minutes): fewer rounds, 10,000 flows
+    make bench-quick                # a short run (about 3 minutes): fewer rounds, 10,000 flows (or BENCH_QUICK=1)
+    .venv/bin/python bench/run.py --smoke   # tiny sizes, the test suite's check of the table and JSON
     .venv/bin/python bench/run.py --help
 """
 
@@ -37,19 +39,26 @@ import live  # noqa: E402
 import load  # noqa: E402
 import offline  # noqa: E402
 import procs  # noqa: E402
+import instrument_part  # noqa: E402
 import profiles  # noqa: E402
 import proxy  # noqa: E402
 import table  # noqa: E402
 
-PARTS = ("live", "soak", "offline", "profile")
+PARTS = ("live", "soak", "offline", "profile", "instrument")
 QUICK = {"rounds": 2, "seconds": 4, "warmup": 1, "paced_seconds": 5, "flows": 10_000, "offline_flows": 5_000,
          "report_rounds": 1, "profile_seconds": 6, "soak_limit": 120}
+# the test suite's smoke run (tests/test_bench.py): every part on tiny sizes, for the shape of the table and JSON
+SMOKE = {"rounds": 1, "seconds": 1, "warmup": 1, "paced_seconds": 1, "flows": 300, "chunk": 1, "soak_limit": 10,
+         "offline_flows": 200, "report_rounds": 1, "profile_seconds": 0}
 
 
 def options(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     a = ap.add_argument
-    a("--quick", action="store_true", help="a short smoke run: " + ", ".join(f"{k}={v}" for k, v in QUICK.items()))
+    a("--quick", action="store_true", help="a short run (also BENCH_QUICK=1): "
+      + ", ".join(f"{k}={v}" for k, v in QUICK.items()) + "; options given explicitly win")
+    a("--smoke", action="store_true", help="the test suite's tiny run, no figure means anything: "
+      + ", ".join(f"{k}={v}" for k, v in SMOKE.items()))
     a("--rounds", type=int, default=4, help="live rounds (each: one bare and one tredjepart run)")
     a("--seconds", type=float, default=8, help="seconds of wrk load per live run")
     a("--warmup", type=float, default=2, help="seconds of warm-up load before each measured run")
@@ -68,10 +77,10 @@ def options(argv=None) -> argparse.Namespace:
     a("--skip", default="", help=f"comma-separated parts to leave out: {','.join(PARTS)}")
     a("--output", type=Path, default=proxy.BENCH / "results.json")
     a("--keep", type=Path, default=None, help="keep databases, logs and profiles in this folder")
+    first = ap.parse_args(argv)
+    preset = SMOKE if first.smoke else QUICK if first.quick or os.environ.get("BENCH_QUICK") == "1" else {}
+    ap.set_defaults(**preset, quick=bool(preset))
     o = ap.parse_args(argv)
-    if o.quick:
-        for k, v in QUICK.items():
-            setattr(o, k, v)
     o.skip = {s.strip() for s in o.skip.split(",") if s.strip()}
     if o.skip - set(PARTS):
         ap.error(f"--skip: unknown part(s) {', '.join(sorted(o.skip - set(PARTS)))}")
@@ -155,6 +164,8 @@ def measure(tmp: Path, o, res: dict) -> None:
     if "offline" not in o.skip:
         say(f"offline: {o.offline_flows} flows")
         res["offline"] = offline.run(tmp, o, say)
+    if "instrument" not in o.skip:
+        res["instrument"] = instrument_part.run(say)
 
 
 def _lean(run: dict) -> dict:

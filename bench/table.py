@@ -1,4 +1,4 @@
-"""The five figures of the benchmark in one table: each with bare mitmdump's value, tredjepart's, the ratio (or
+"""The five figures (and the instrument's sixth, where it is measured) of the benchmark in one table: each with bare mitmdump's value, tredjepart's, the ratio (or
 the added milliseconds), the goal, and whether this run met it."""
 
 from __future__ import annotations
@@ -58,6 +58,13 @@ def rows(res: dict) -> list[dict]:
             if m["n"]:
                 add(f"5 marks {label}: p50 / p99 after the response", None,
                     f"{m['p50_ms']:.1f} / {m['p99_ms']:.1f}", None, unit="ms")
+    ins = res.get("instrument")
+    if ins:
+        bare_ms = live["bare_proxy_cpu_ms_per_request"] if live else None
+        for key, label in (("10kb_us", "10 KB"), ("200kb_us", "200 KB")):
+            ms = ins[key] / 1000
+            add(f"6 instrument: CPU per {label} HTML page (vs bare CPU/request)", bare_ms, ms,
+                ms / bare_ms if bare_ms else None, unit="ms")
     return out
 
 

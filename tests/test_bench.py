@@ -4,6 +4,7 @@ is not part of the test suite (make bench)."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -196,3 +197,28 @@ def test_proxy_difference_to_bare_is_in_ms_per_request():
     assert diff[0] == {"function": "WorkerProcess._send_loop (tredjepart/record/process.py)",
                        "added_ms_per_request": 1.2, "bare_ms": 0.0, "tredjepart_ms": 1.2}
     assert diff[-1]["added_ms_per_request"] == pytest.approx(1.8 - 2.0)
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not load.wrk_available(), reason="wrk is not installed (Debian: apt-get install -y wrk)")
+def test_smoke_run_prints_the_table_and_writes_every_figure_to_results_json(tmp_path):
+    """``bench/run.py --smoke``: every part on tiny sizes through real mitmdump; the figures mean nothing here,
+    only that each row of the table and the JSON is there."""
+    out = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke", "--output", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    res = json.loads(out.read_text())
+    assert res["options"]["rounds"] == 1 and res["identity"]["proxy"] is True
+    figures = [r["figure"] for r in res["table"]]
+    for start in ("1 live: throughput", "1 live: p99 latency", "1 live: CPU per request", "1 live: 20 req/s, p99",
+                  "2 memory: peak RSS", "2 memory: RSS slope", "3 offline: analyze", "4 report: HTML",
+                  "4 report: JSON"):
+        assert any(f.startswith(start) for f in figures), start
+    live_summary = res["live"]["summary"]
+    assert live_summary["bare_rps"] > 0 and live_summary["tredjepart_rps"] > 0
+    assert res["soak"]["tredjepart"]["rows_in_db"] >= res["soak"]["tredjepart"]["served"] > 0
+    assert res["offline"]["flows"] == 200
+    assert "figure" in run.stdout and "results:" in run.stdout
+    if not (BENCH / "instrument.py").exists():
+        assert res["instrument"] is None and "row 6 left out" in run.stdout
