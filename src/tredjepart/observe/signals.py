@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from urllib.parse import unquote, unquote_plus, urljoin
 
@@ -121,7 +122,8 @@ def wire_signals(flow: http.HTTPFlow, key: bytes, obs: Observation) -> Signals:
             fmt, width, height = image_size(image_head(resp))
         if rh.get1("etag"):
             etag = _tag(key, rh.get1("etag"))
-        location = _location(req.pretty_url, rh.get1("location"))
+        if (target := rh.get1("location")) is not None:  # the request's URL is costly: built only when needed
+            location = _location(req.pretty_url, target)
     values, truncated = request_values(req, key)
     return Signals(
         image_format=fmt,
@@ -152,8 +154,11 @@ def _cookie_facts_of(obs: Observation, key: bytes) -> tuple[CookieFacts, ...]:
                  for c, value in zip(obs.cookies, obs.cookie_values))
 
 
+@lru_cache(maxsize=4096)
 def _facts(key: bytes, direction: str, name: str, value: str, value_hash: str | None = None,
            shape: str | None = None) -> CookieFacts:
+    """Cached (in memory only, like the flows themselves): a browser sends the same cookies with every request
+    to a site, each cookie with the same value and parts to hash."""
     parts: dict[str, tuple[str, int, str]] = {}
     variants = [value, unquote(value), unquote_plus(value)] if len(value) <= PART_SCAN else [value]
     for v in dict.fromkeys(variants):
@@ -196,7 +201,10 @@ def _part_shape(p: str) -> str:
 
 # --- small helpers ----------------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def _tag(key: bytes, tag: str) -> TagFacts:
+    """Cached (in memory only, like the flows themselves): a browser revalidates the same resources over and
+    over, with the same tags."""
     t = normalize_tag(tag)
     return TagFacts(keyed_hash(key, t), len(t), tag_format(tag), round(entropy(t), 4))
 
