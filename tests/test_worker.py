@@ -99,3 +99,27 @@ def test_both_transports_record_mark_and_report_sessions_alike(tmp_path, flow_fa
     db = Database(tmp_path / "w.sqlite")
     assert [r["id"] for r in db.table("sessions").rows] == [session_id]  # the proxy's and the worker's id agree
     assert db.table("flows").count == 2 and status.written > 0 and status.failed is None
+
+
+def test_worker_mode_lets_go_of_a_flow_without_verdict_once_the_worker_has_committed_it(tmp_path, flow_factory):
+    """A first-party flow gets no verdict; the proxy must not keep it (and its bodies) for long after the worker
+    has committed it, while a third-party flow recorded before it still gets its mark."""
+    import gc
+    import weakref
+
+    heard = Heard()
+    rec = open_recorder(Settings(str(tmp_path / "w.sqlite"), load_policies("policies/example-portal.yaml")), heard,
+                        process=True)
+    try:
+        tracker = flow_factory("https://pixel.tracker-demo.com/p.gif", req_headers={"Sec-Fetch-Dest": "image"})
+        page = flow_factory("https://www.example-portal.dk/", req_headers={"Sec-Fetch-Dest": "document"})
+        rec.record(tracker)
+        rec.record(page)
+        held = weakref.ref(page)
+        del page
+        assert rec.flush()  # handles the replies up to the commit of both flows
+        gc.collect()
+        assert held() is None
+        assert heard.verdicts[tracker.id][0] is False
+    finally:
+        rec.close()

@@ -31,7 +31,7 @@ from tredjepart.store import fallback_path
 
 logger = logging.getLogger(__name__)
 
-PENDING_SECONDS = 10.0  # how long a flow is kept to be marked when its verdict comes
+PENDING_SECONDS = 10.0  # how long a flow is kept to be marked when its verdict comes, at most
 BATCH, DELAY = 64, 0.02  # a batch goes out when it has this many flows, or is this old (seconds)
 UNACKED_BYTES = 256 << 20  # what is kept for a restarted worker, at most
 MAX_RESTARTS = 3
@@ -42,7 +42,7 @@ class WorkerRecorder:
     def __init__(self, settings: Settings, listener: Listener) -> None:
         self.settings, self.listener = settings, listener
         self._status = Status(settings.db, fallback_path=str(fallback_path(settings.db)))
-        self._pending: dict[str, tuple[float, http.HTTPFlow]] = {}  # in order of arrival
+        self._pending: dict[str, tuple[float, http.HTTPFlow, int]] = {}  # (when, flow, seq), in order of arrival
         self._views: dict[str, SessionView] = {}  # the worker's latest report of each active session
         self._syncs: dict[str, asyncio.Future] = {}
         self._out: list[tuple] = []
@@ -60,8 +60,8 @@ class WorkerRecorder:
     def record(self, flow: http.HTTPFlow) -> None:
         if self._local is not None:
             return self._local.record(flow)
-        self._pending[flow.id] = (time.monotonic(), flow)
         self._send("record", snapshot(flow, self._cert(flow)))
+        self._pending[flow.id] = (time.monotonic(), flow, self._seq)
 
     def _cert(self, flow: http.HTTPFlow):
         """The server certificate's facts with the first flow of each TLS server connection, else None."""
@@ -78,8 +78,8 @@ class WorkerRecorder:
             return self._local.record_stream(flow)
         facts = stream_facts(flow)
         if facts is not None:
-            self._pending[facts.id] = (time.monotonic(), flow)
             self._send("record_stream", facts)
+            self._pending[facts.id] = (time.monotonic(), flow, self._seq)
 
     def record_tls_failure(self, host, client, error, when=None) -> None:
         self._send("record_tls_failure", host, client, error, time.time() if when is None else when)
@@ -188,7 +188,7 @@ class WorkerRecorder:
         # Flows that got no verdict (first party, background) are forgotten once it would surely have come.
         horizon = time.monotonic() - PENDING_SECONDS
         while self._pending:
-            key, (when, _) = next(iter(self._pending.items()))
+            key, (when, _, _) = next(iter(self._pending.items()))
             if when > horizon:
                 break
             del self._pending[key]
@@ -231,6 +231,10 @@ class WorkerRecorder:
             elif r.kind == "committed":
                 while self._unacked and self._unacked[0][0] <= r.value:
                     self._unacked_bytes -= len(self._unacked.popleft()[1])
+                # The worker sends a message's verdict before it says the message is committed: a flow still
+                # waiting here got none (first party, background). Holding it (its bodies) longer costs memory.
+                while self._pending and next(iter(self._pending.values()))[2] <= r.value:
+                    del self._pending[next(iter(self._pending))]
             elif r.kind == "synced" and (future := self._syncs.get(r.value)) and not future.done():
                 future.set_result(None)
 
