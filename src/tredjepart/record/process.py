@@ -14,8 +14,10 @@ import multiprocessing
 import pickle
 import queue
 import signal
+import sys
 import threading
 import time
+from contextlib import contextmanager
 
 from tredjepart.record.wire import Reply, Settings
 from tredjepart.record.worker import serve
@@ -23,6 +25,23 @@ from tredjepart.record.worker import serve
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+
+
+@contextmanager
+def _no_main():
+    """Start a spawned child without the parent's main script: spawn runs it again in the child (for mitmdump
+    that is all of mitmproxy's tool, about 25 MiB the worker never uses). The worker's entry point is a module's
+    function, so the child needs no ``__main__`` of the parent's."""
+    main = sys.modules.get("__main__")
+    saved = {k: vars(main)[k] for k in ("__file__", "__spec__") if k in vars(main)} if main else {}
+    if saved:
+        vars(main).pop("__file__", None)
+        main.__spec__ = None
+    try:
+        yield
+    finally:
+        if saved:
+            vars(main).update(saved)
 
 
 class WorkerProcess:
@@ -36,7 +55,8 @@ class WorkerProcess:
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
-            self.process.start()
+            with _no_main():
+                self.process.start()
         finally:
             if main:
                 signal.signal(signal.SIGINT, previous)
