@@ -1,4 +1,6 @@
 """Live figures: throughput, latency, CPU per request, memory and marks, bare mitmdump against tredjepart.
+Memory: the peak resident size of each process (the kernel's high-water mark) and, after the load, the process
+tree's proportional set size (pages shared between proxy and worker counted once).
 
 A round starts a fresh proxy of each mode (the order alternates between rounds, so a machine whose speed drifts
 hits both alike) and, for each: a warm-up, a wait until the process tree is idle, wrk for ``seconds`` (closed
@@ -39,6 +41,7 @@ def one_run(mode: str, tmp: Path, origin_port: int, tag: str, o) -> dict:
             w = (t2, time.monotonic())
             procs.quiesce(p.pid, limit=10)
         hwm = p.split_mib("VmHWM")
+        pss = sum(procs.pss_kib(x) for x in procs.tree(p.pid)) / 1024
     finally:
         stop_s = p.stop()
     marks = read_marks(p.marks)
@@ -49,6 +52,7 @@ def one_run(mode: str, tmp: Path, origin_port: int, tag: str, o) -> dict:
         "cpu_ms_per_request": ((own1 - own0) + (kids1 - kids0)) * 1000 / n,
         "proxy_cpu_ms_per_request": (own1 - own0) * 1000 / n, "worker_cpu_ms_per_request": (kids1 - kids0) * 1000 / n,
         "drain_s": drain, "peak_rss_mib": hwm[0] + hwm[1], "proxy_peak_rss_mib": hwm[0], "worker_peak_rss_mib": hwm[1],
+        "pss_after_load_mib": pss,
         "paced": paced, "marks_full_load": mark_stats(marks, (t0, t1 + drain)),
         "marks_paced": mark_stats(marks, w) if paced else None, "loadavg": _loadavg(),
     }
@@ -81,10 +85,11 @@ def summarise(pairs: list[tuple[dict, dict]]) -> dict:
 
     out = {"throughput_ratio": ratio("rps"), "p50_ratio": ratio("p50_ms"), "p99_ratio": ratio("p99_ms"),
            "cpu_ratio": ratio("cpu_ms_per_request"), "peak_rss_ratio": ratio("peak_rss_mib"),
+           "pss_ratio": ratio("pss_after_load_mib"),
            "paired_ratios": {k: [round(t[k] / b[k], 3) for b, t in pairs] for k in
                              ("rps", "p99_ms", "cpu_ms_per_request", "peak_rss_mib")}}
     for k in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request", "proxy_cpu_ms_per_request",
-              "worker_cpu_ms_per_request", "peak_rss_mib", "proxy_peak_rss_mib", "worker_peak_rss_mib", "drain_s",
+              "worker_cpu_ms_per_request", "peak_rss_mib", "proxy_peak_rss_mib", "worker_peak_rss_mib", "pss_after_load_mib", "drain_s",
               "start_s", "stop_s"):
         out[f"bare_{k}"], out[f"tredjepart_{k}"] = median(0, k), median(1, k)
     paced = [(b["paced"], t["paced"]) for b, t in pairs if b["paced"] and t["paced"]]

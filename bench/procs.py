@@ -102,6 +102,18 @@ def status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional set size: resident pages, those shared with other processes (libraries, a forked parent's
+    pages) divided among the processes sharing them, so a process tree's sum counts each page once."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def tree_mib(pid: int, field: str = "VmRSS") -> float:
     """Resident (VmRSS) or peak resident (VmHWM) memory of the tree, MiB."""
     return sum(status_kib(p, field) for p in tree(pid)) / 1024

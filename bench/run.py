@@ -67,7 +67,7 @@ def options(argv=None) -> argparse.Namespace:
     a("--paced-seconds", type=float, default=10, help="seconds of paced load per live run (0: none)")
     a("--flows", type=int, default=100_000, help="flows of the memory soak run")
     a("--chunk", type=float, default=5, help="seconds of load between the soak's memory samples")
-    a("--soak-limit", type=float, default=480, help="at most this many seconds of soak load")
+    a("--soak-limit", type=float, default=1200, help="at most this many seconds of soak load")
     a("--soak-bare", action="store_true", help="also soak bare mitmdump (its slope as a reference)")
     a("--offline-flows", type=int, default=100_000, help="flows of the generated capture")
     a("--offline-rounds", type=int, default=1, help="rounds of analyze / mitmdump -nr")

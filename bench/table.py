@@ -35,6 +35,9 @@ def rows(res: dict) -> list[dict]:
                 "added ms", unit="ms")
         add("2 memory: peak RSS, proxy + worker", live["bare_peak_rss_mib"], live["tredjepart_peak_rss_mib"],
             live["peak_rss_ratio"], "<= 1.5", live["peak_rss_ratio"] <= 1.5, "MiB")
+        if "pss_ratio" in live:
+            add("2 memory: PSS after load, all processes (shared pages once)", live["bare_pss_after_load_mib"],
+                live["tredjepart_pss_after_load_mib"], live["pss_ratio"], "<= 1.5", live["pss_ratio"] <= 1.5, "MiB")
     soak = res.get("soak") or {}
     if soak.get("tredjepart"):
         t, b = soak["tredjepart"], soak.get("bare") or {}

@@ -117,7 +117,7 @@ def test_wrk_script_holds_one_absolute_request_per_step_of_a_visit(tmp_path):
 def test_paired_ratios_and_added_paced_latency():
     def run(rps, p99, cpu, paced_p50):
         return {"rps": rps, "p50_ms": 10, "p99_ms": p99, "cpu_ms_per_request": cpu, "proxy_cpu_ms_per_request": cpu,
-                "worker_cpu_ms_per_request": 0, "peak_rss_mib": 100, "proxy_peak_rss_mib": 100,
+                "worker_cpu_ms_per_request": 0, "peak_rss_mib": 100, "proxy_peak_rss_mib": 100, "pss_after_load_mib": 90,
                 "worker_peak_rss_mib": 0, "drain_s": 0, "start_s": 1, "stop_s": 1,
                 "paced": {"p50_ms": paced_p50, "p99_ms": 2 * paced_p50},
                 "marks_full_load": {"delays": [], "unmarked": 0}, "marks_paced": {"delays": [5.0]}}
@@ -212,8 +212,8 @@ def test_smoke_run_prints_the_table_and_writes_every_figure_to_results_json(tmp_
     assert res["options"]["rounds"] == 1 and res["identity"]["proxy"] is True
     figures = [r["figure"] for r in res["table"]]
     for start in ("1 live: throughput", "1 live: p99 latency", "1 live: CPU per request", "1 live: 20 req/s, p99",
-                  "2 memory: peak RSS", "2 memory: RSS slope", "3 offline: analyze", "4 report: HTML",
-                  "4 report: JSON"):
+                  "2 memory: peak RSS", "2 memory: PSS after load", "2 memory: RSS slope", "3 offline: analyze",
+                  "4 report: HTML", "4 report: JSON"):
         assert any(f.startswith(start) for f in figures), start
     live_summary = res["live"]["summary"]
     assert live_summary["bare_rps"] > 0 and live_summary["tredjepart_rps"] > 0
