@@ -30,7 +30,7 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -m "not e2e and not browser" $(PYTEST_ARGS)
 
-# The benchmark (see README, "Benchmarks"): about 15 minutes on 2 cores; BENCH_ARGS for options (--help);
+# The benchmark (see README, "Benchmarks"): 15-30 minutes on 2 cores; BENCH_ARGS for options (--help);
 # BENCH_QUICK=1 (or make bench-quick) for a short run of about 3 minutes.
 # It needs wrk (Debian: apt-get install -y wrk) and profiles with py-spy, installed into the venv for it alone.
 bench: venv bench-tools

@@ -14,7 +14,7 @@ Loopback only: a local origin (bench/origin.py) plays every host. Prints the tab
 Absolute times on a shared machine drift; the ratios are the figures. Run on a quiet machine: the load average
 is recorded, and a warning printed when other work was running.
 
-    make bench                      # the full run (about 15 minutes on 2 cores)
+    make bench                      # the full run (15-30 minutes on 2 cores: the soak is 100,000 flows)
     make bench-quick                # a short run (about 3 minutes): fewer rounds, 10,000 flows (or BENCH_QUICK=1)
     .venv/bin/python bench/run.py --smoke   # tiny sizes, the test suite's check of the table and JSON
     .venv/bin/python bench/run.py --help

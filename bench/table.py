@@ -28,10 +28,10 @@ def rows(res: dict) -> list[dict]:
             None, unit="ms")
         if "paced_added_p50_ms" in live:
             add("1 live: 20 req/s, p50 latency", live["paced_bare_p50_ms"],
-                live["paced_bare_p50_ms"] + live["paced_added_p50_ms"], f"+{live['paced_added_p50_ms']:.1f} ms",
+                live["paced_bare_p50_ms"] + live["paced_added_p50_ms"], f"{live['paced_added_p50_ms']:+.1f} ms",
                 "added ms", unit="ms")
             add("1 live: 20 req/s, p99 latency", live["paced_bare_p99_ms"],
-                live["paced_bare_p99_ms"] + live["paced_added_p99_ms"], f"+{live['paced_added_p99_ms']:.1f} ms",
+                live["paced_bare_p99_ms"] + live["paced_added_p99_ms"], f"{live['paced_added_p99_ms']:+.1f} ms",
                 "added ms", unit="ms")
         add("2 memory: peak RSS, proxy + worker", live["bare_peak_rss_mib"], live["tredjepart_peak_rss_mib"],
             live["peak_rss_ratio"], "<= 1.5", live["peak_rss_ratio"] <= 1.5, "MiB")
