@@ -63,12 +63,14 @@ def rows(res: dict) -> list[dict]:
                     f"{m['p50_ms']:.1f} / {m['p99_ms']:.1f}", None, unit="ms")
     ins = res.get("instrument")
     if ins:
-        bare_ms = live["bare_proxy_cpu_ms_per_request"] if live else None
-        for key, label in (("10kb_us", "10 KB"), ("200kb_us", "200 KB")):
-            ms = ins[key] / 1000
-            add(f"6 instrument: CPU per {label} HTML page (vs bare CPU/request)", bare_ms, ms,
-                ms / bare_ms if bare_ms else None, unit="ms")
+        for label, v in ins.items():
+            add(f"6 instrument: hook per {label} HTML page", _ms(v["bare_us"]),
+                _ms(v["tredjepart_us"]), v["ratio"], unit="ms")
     return out
+
+
+def _ms(us: float | None) -> float | None:
+    return None if us is None else us / 1000
 
 
 def render(table: list[dict]) -> str:
