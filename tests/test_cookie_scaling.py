@@ -34,8 +34,8 @@ def record(f):
     detectors = Detectors()
     state = detectors.state("s")
     state.sites_seen.add(obs.flow.site)
-    state.third_party_scripts.extend(ScriptSeen(f"f{i}", f"https://cdn{i}.example/s.js", f"cdn{i}.example", 0.0)
-                                     for i in range(200))
+    state.third_party_scripts.update((f"https://cdn{i}.example/s.js", ScriptSeen(
+        f"f{i}", f"https://cdn{i}.example/s.js", f"cdn{i}.example", 0.0)) for i in range(200))
     return obs, detectors.on_flow(obs, wire_signals(f, KEY, obs))
 
 

@@ -96,8 +96,10 @@ class Detectors:
         state.sites_seen.add(rec.site)
         if rec.top_level and rec.status is not None and 200 <= rec.status < 300:
             state.visited_sites.add(rec.site)
-        if rec.party == "third" and obs.scripts and len(state.third_party_scripts) < MAX_ENTRIES:
-            state.third_party_scripts.append(ScriptSeen(rec.id, obs.scripts[0].url, rec.site, rec.started))
+        if rec.party == "third" and obs.scripts:
+            url = obs.scripts[0].url
+            if url not in state.third_party_scripts and len(state.third_party_scripts) < MAX_ENTRIES:
+                state.third_party_scripts[url] = ScriptSeen(rec.id, url, rec.site, rec.started)
         etag = _safe(issued_etag, obs, signals)
         if etag:
             state.put(state.etags, etag, rec.id)

@@ -49,7 +49,7 @@ def detect_js_cookies(obs: Observation, state: SessionState) -> list[Detection]:
             out.append(detection(rec, "stale_cookie", "sent-in-first-request", evidence, subject=c.name))
             continue
         if before is None:
-            scripts = [s for s in state.third_party_scripts if s.started <= rec.started and s.flow_id != rec.id]
+            scripts = [s for s in state.third_party_scripts.values() if s.started <= rec.started and s.flow_id != rec.id]
             before = ([{"flow_id": s.flow_id, "url": s.url, "site": s.site} for s in scripts[-MAX_SCRIPTS:]],
                       len(scripts))
         evidence["scripts_before"] = [dict(s) for s in before[0]]

@@ -41,7 +41,8 @@ class SessionState:
     reported: set[tuple] = field(default_factory=set)  # (what, site or host, name or hash): reported once
     sites_seen: set[str] = field(default_factory=set)  # sites with at least one request so far
     visited_sites: set[str] = field(default_factory=set)  # sites the user saw a page of (top-level 2xx)
-    third_party_scripts: list[ScriptSeen] = field(default_factory=list)
+    # third-party scripts by URL, each at its first load (a script revalidated on every page is one script)
+    third_party_scripts: dict[str, ScriptSeen] = field(default_factory=dict)
     id_hashes: dict[str, IdSource] = field(default_factory=dict)  # keyed hash -> where the identifier came from
     synced: set[tuple[str, str, str]] = field(default_factory=set)  # (hash, destination site, parameter) reported
     etags: dict[tuple[str, str], str] = field(default_factory=dict)  # (host, tag hash) -> flow id that issued it
