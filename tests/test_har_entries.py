@@ -187,7 +187,10 @@ def test_ipv6_literals_non_ascii_paths_and_international_names():
 def test_websocket_upgrades_and_cache_hits_are_flows_with_a_note():
     f = flow_of(entry("wss://chat.example.com/socket", status=101, _webSocketMessages=[{"type": "send"}] * 3))
     assert f.request.scheme == "https" and f.response.status_code == 101
-    assert "WebSocket upgrade; 3 message(s)" in notes(f)[0]
+    assert f.websocket is not None and "WebSocket: 0 of 3 message(s) usable" in notes(f)[0]
+    f = flow_of(entry("wss://chat.example.com/socket", status=101, _webSocketMessages=[
+        {"type": "send", "opcode": 1, "data": "hi", "time": 1.5}, {"type": "receive", "opcode": 2, "data": "AAE="}]))
+    assert [(m.from_client, m.content) for m in f.websocket.messages] == [(True, b"hi"), (False, b"\x00\x01")]
     f = flow_of(entry(_fromCache="memory"))
     assert "served from the browser's cache" in notes(f)[0]
 

@@ -19,7 +19,7 @@ from mitmproxy import connection, http
 from mitmproxy.flow import Error
 
 from tredjepart.record.harbody import as_text, request_body, response_body, to_bytes
-from tredjepart.record.harextras import (from_cache, is_document, no_response_reason, tls_details,
+from tredjepart.record.harextras import (MAX_MESSAGES, from_cache, is_document, no_response_reason, tls_details,
                                          websocket_data, websocket_messages)
 from tredjepart.record.hartime import entry_times
 from tredjepart.record.harurl import NotNetwork, Target, Unusable, request_target
@@ -122,8 +122,12 @@ def entry_flow(entry: object, index: int, ctx: HarContext) -> http.HTTPFlow:
     notes += [n for n in (target.resolved and f"URL: {target.resolved}", cut and f"request {cut}", late,
                           body.note) if n]
     flow.websocket = websocket_data(entry, status, target.websocket)
+    total = websocket_messages(entry)
     if flow.websocket is None and target.websocket:
-        notes.append(f"WebSocket upgrade; {websocket_messages(entry)} message(s) in the capture, not analysed")
+        notes.append(f"WebSocket upgrade; {total} message(s) in the capture, not analysed")
+    elif flow.websocket is not None and len(flow.websocket.messages) < total:
+        notes.append(f"WebSocket: {len(flow.websocket.messages)} of {total} message(s) usable (the rest had no "
+                     f"data, or were past {MAX_MESSAGES})")
     if from_cache(entry):
         notes.append("served from the browser's cache (no network request this time)")
     flow.metadata["tredjepart_capture"] = {"file": ctx.file, "index": index, "notes": notes}
