@@ -9,6 +9,7 @@ uses it inside the worker process (record.worker). It knows mitmproxy flows, but
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from mitmproxy import http
@@ -298,7 +299,9 @@ class LocalRecorder:
 
     def _session_for(self, client: str, when: float) -> tuple[Session, bool]:
         """The session of ``client``; a new one is judged by the policy that applies before any page (the named
-        or the only one) from its first flow on."""
+        or the only one) from its first flow on. A time that is no number (a hostile capture) counts as now."""
+        if not math.isfinite(when):
+            when = time.time()
         session, new = self.sessions.session_for(client, when)
         if new:
             self._attach_policy(session)

@@ -232,8 +232,8 @@ class Writer:
                     except ROW_ERRORS as e:  # the statement is undone; the transaction goes on
                         reason = f"{type(e).__name__}: {e}"
                         row_id = row[columns.index("id")] if "id" in columns else "?"
-                        logger.warning("tredjepart: a %s row (id %s) was refused and set aside in %s: %s",
-                                       table, row_id, self.fallback_path, reason)
+                        _say("tredjepart: a %s row (id %s) was refused and set aside in %s: %s",
+                             table, row_id, self.fallback_path, reason)
                         refused.append(Op(table, [dict(zip(columns, row))], replace, reason))
         self.refused += len(refused)
         if refused:
@@ -258,14 +258,27 @@ def _insert_sql(table: str, columns: tuple[str, ...], replace: bool, rows: int) 
     # Many rows per statement: the sqlite3 module releases the GIL around every statement step, and each release
     # lets the proxy's event loop and this thread trade the GIL; one step per few hundred rows keeps that rare.
     # Ids are stable, so a repeated record is ignored, and a record that changes (sessions, findings) replaces
-    # (rows of one statement apply in order: the last version wins).
-    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+    # (rows of one statement apply in order: the last version wins). ON CONFLICT DO NOTHING, not INSERT OR
+    # IGNORE: OR IGNORE also drops, without a word, a row that breaks a NOT NULL or CHECK constraint; the upsert
+    # clause ignores only a repeated id, so such a row fails, is isolated and set aside (_write_rows).
     cols = ", ".join(f'"{c}"' for c in columns)
     one = "(" + ", ".join("?" * len(columns)) + ")"
-    return f'{verb} INTO "{table}" ({cols}) VALUES {", ".join([one] * rows)}'
+    values = ", ".join([one] * rows)
+    if replace:
+        return f'INSERT OR REPLACE INTO "{table}" ({cols}) VALUES {values}'
+    return f'INSERT INTO "{table}" ({cols}) VALUES {values} ON CONFLICT DO NOTHING'
 
 
 def _writing(db: Database) -> Database:
     """The writer's connection: a short wait for locks (a longer one would stall recording; the batch is kept)."""
     db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
     return db
+
+
+def _say(message: str, *args) -> None:
+    """A warning that can never stop the writer: a log handler that fails (one that hands records to an event
+    loop already closed) must not make a good batch look unwritable."""
+    try:
+        logger.warning(message, *args)
+    except Exception:  # noqa: BLE001
+        pass
