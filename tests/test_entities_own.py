@@ -51,6 +51,9 @@ def test_declared_sites():
     ("static.aftonbladetcdn.com", "aftonbladet.se", "extends"),
     ("www.aftonbladet.no", "aftonbladet.se", "suffix"),
     ("cdn.expressen-static.se", "expressen.se", "extends"),
+    ("www.svtstatic.se", "svt.se", "asset"),  # a three-letter name with an asset word
+    ("ichef.bbc-img.co.uk", "bbc.co.uk", "asset"),
+    ("edition.cnn.io", "cnn.com", "suffix"),
 ])
 def test_name_evidence(host, first, kind):
     found = from_name(host, first)
@@ -59,8 +62,12 @@ def test_name_evidence(host, first, kind):
 
 
 @pytest.mark.parametrize(("host", "first"), [
-    ("www.drtv.dk", "dr.dk"),  # dr, tv2, svt: too short to extend safely
-    ("static.svtstatic.se", "svt.se"),
+    ("www.drtv.dk", "dr.dk"),  # two letters: too short to extend at all
+    ("www.drcdn.dk", "dr.dk"),
+    ("www.dr.com", "dr.dk"),
+    ("www.svtplay.se", "svt.se"),  # three letters: only another suffix or an asset word
+    ("www.bbcgoodfood.com", "bbc.co.uk"),
+    ("www.abcstaticx.com", "abc.es"),
     ("www.aftonbladet.se", "aftonbladet.se"),  # the same site is not "another domain"
     ("cdn.unrelated.se", "aftonbladet.se"),
     ("localhost", "aftonbladet.se"),

@@ -18,7 +18,8 @@ How strong each kind is, strongest first:
   is no evidence (``certowner.shared_certificate``).
 * ``cname``: the host is a DNS alias of a name under the first party's site (medium).
 * ``name``: the host's domain extends the first party's name (``aftonbladet-cdn.se`` for ``aftonbladet.se``,
-  ``aftonbladet.no``): low, as anyone can register such a name.
+  ``aftonbladet.no``; for a three-letter name only another suffix or an asset word: ``svtstatic.se``, ``bbc.com``):
+  low, as anyone can register such a name.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from tredjepart.entities.model import normalize_owner
 from tredjepart.sites import host_matches, normalize_host, site_of
 
 CONFIDENCES = ("high", "medium", "low")
-MIN_NAME = 4  # shorter first-party names (dr.dk, tv2.dk) are too common to extend: no name evidence
+MIN_NAME = 4  # shorter first-party names (dr.dk, svt.se) are too common to extend freely
+SHORT_NAME = 3  # a three-letter name counts under another suffix or with an asset word (svtstatic.se, bbcimg.com)
+ASSET_WORDS = ("static", "cdn", "img", "image", "images", "media", "assets", "content", "video", "api")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +119,26 @@ def from_name(host: str, first_site: str) -> OwnEvidence | None:
     ``aftonbladet.no`` for ``aftonbladet.se``."""
     site = site_of(host)
     mine, theirs = _label(first_site), _label(site)
-    if len(mine) < MIN_NAME or not theirs or site == first_site:
+    if len(mine) < SHORT_NAME or not theirs or site == first_site:
         return None
     if theirs == mine:
         how = f"{site} is {first_site}'s name under another suffix"
-    elif theirs.startswith(mine) or theirs.endswith(mine):
+    elif len(mine) >= MIN_NAME and (theirs.startswith(mine) or theirs.endswith(mine)):
         how = f"{site} extends the name of {first_site}"
+    elif _asset_name(theirs, mine):
+        how = f"{site} is the name of {first_site} with {_asset_name(theirs, mine)!r}"
     else:
         return None
     return OwnEvidence(host, first_site, "name", "low", how)
+
+
+def _asset_name(theirs: str, mine: str) -> str | None:
+    """The asset word that makes ``theirs`` out of ``mine`` (``svtstatic``, ``static-svt``, ``bbc-img``), or None."""
+    for word in ASSET_WORDS:
+        for sep in ("", "-"):
+            if theirs in (mine + sep + word, word + sep + mine):
+                return word
+    return None
 
 
 def _label(site: str) -> str:
