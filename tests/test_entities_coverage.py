@@ -132,20 +132,20 @@ def test_measure_small_captures(tmp_path):
     ours = builtin_entities()
     theirs = _list(tmp_path, "list.json", {"Google": ["doubleclick.net"], "Wrong Owner": ["taboola.com"],
                                            "Unknown Vendor": ["unknown-vendor.example"]})
-    shown = CertFacts("www.aftonbladet.se", None, ("aftonbladet.se", "*.aftonbladet.se", "*.aftonbladet-cdn.se"))
-    capture = CaptureFacts("one.har", "har", "www.aftonbladet.se", [
-        SeenFlow("www.aftonbladet.se"),
-        SeenFlow("static.aftonbladet.se"),
+    shown = CertFacts("www.nordavisen.dk", None, ("nordavisen.dk", "*.nordavisen.dk", "*.nordavisen-cdn.dk"))
+    capture = CaptureFacts("one.har", "har", "www.nordavisen.dk", [
+        SeenFlow("www.nordavisen.dk"),
+        SeenFlow("static.nordavisen.dk"),
         SeenFlow("ad.doubleclick.net"),
         SeenFlow("ad.doubleclick.net"),
         SeenFlow("cdn.taboola.com"),
-        SeenFlow("img.aftonbladet-cdn.se", shown),
+        SeenFlow("img.nordavisen-cdn.dk", shown),
         SeenFlow("x.unknown-vendor.example"),
     ])
     result = measure([capture], ours, {"list": theirs})
     count = result.flows["har"]
     assert (count.captures, count.flows, count.by_data, count.by_own) == (1, 5, 3, 1)
-    assert result.sites["aftonbladet-cdn.se"].own.kind == "certificate"
+    assert result.sites["nordavisen-cdn.dk"].own.kind == "certificate"
     assert not result.sites["unknown-vendor.example"].attributed
     agreement = result.lists["list"][ALL]
     assert (agreement.known, agreement.named, agreement.agreed) == (3, 2, 1)

@@ -160,10 +160,13 @@ def test_data_saying_someone_else_beats_a_name(data):
 
 
 def test_strongest_evidence_wins(data):
-    shown = cert("www.aftonbladet.se", ["www.aftonbladet.se", "img.aftonbladet-cdn.se"], org="Aftonbladet Hierta AB")
-    found = own_evidence("img.aftonbladet-cdn.se", "aftonbladet.se", cert=shown, entities=data,
-                         canonical="edge.aftonbladet.se")
+    shown = cert("www.nordavisen.dk", ["www.nordavisen.dk", "img.nordavisen-cdn.dk"], org="Nordavisen A/S")
+    found = own_evidence("img.nordavisen-cdn.dk", "nordavisen.dk", cert=shown, entities=data,
+                         canonical="edge.nordavisen.dk")
     assert found.confidence == "medium" and found.kind in ("certificate", "cname")
+    # where the data names one owner for both sites, that beats the certificate
+    found = own_evidence("img.aftonbladet-cdn.se", "aftonbladet.se", cert=shown, entities=data)
+    assert (found.kind, found.confidence) == ("same-owner", "high")
     assert own_evidence("img.aftonbladet-cdn.se", "aftonbladet.se", declared=["aftonbladet-cdn.se"]).kind == "declared"
     assert own_evidence("img.aftonbladet-cdn.se", "aftonbladet.se").kind == "name"
     assert own_evidence("x.aftonbladet.se", "aftonbladet.se") is None  # same site
