@@ -260,6 +260,8 @@ def test_normalize_owner():
     assert normalize_owner("Siteimprove A/S") == normalize_owner("Siteimprove AS") == "siteimprove"
     assert normalize_owner("Piwik PRO sp. z o.o.") == normalize_owner("Piwik PRO") == "piwikpro"
     assert normalize_owner("The Trade Desk, Inc.") == normalize_owner("Trade Desk") == "tradedesk"
+    assert normalize_owner("Doggybites bvba") == normalize_owner("Doggybites BV") == "doggybites"
+    assert normalize_owner("Cookiebot OÜ") == normalize_owner("Cookiebot") == "cookiebot"
     assert normalize_owner("Ströer SE & Co. KGaA") == normalize_owner("Stroer") == "stroer"
     assert normalize_owner("Criteo S.A.") == normalize_owner("Criteo SA") == "criteo"
     assert normalize_owner("Yahoo!") == "yahoo"

@@ -148,10 +148,12 @@ def is_eu_eea(country: str | None) -> bool:
     return code in EEA
 
 
-# Legal forms dropped from the end of a name, after punctuation is gone (so "B.V." is "bv", "A/S" is "as").
+# Legal forms dropped from the end of a name, after punctuation is gone (so "B.V." is "bv", "A/S" is "as"),
+# former ones included (Belgium's "bvba" and "sprl" became "bv" and "srl" in 2019).
 _LEGAL_FORMS = frozenset(
     """inc incorporated llc lp llp ltd limited gmbh mbh ab publ as asa aps ivs sa sas sasu sarl bv nv
-    corporation corp company co plc ag se oy oyj srl spa sl sro pte pty kk ug kg kgaa sp z oo and""".split()
+    corporation corp company co plc ag se oy oyj srl spa sl sro pte pty kk ug kg kgaa sp z oo and
+    bvba sprl cvba ltda kft zrt doo ou eood""".split()
 )
 _PUNCT_DROP = re.compile(r"[.,'’!/]")
 _PUNCT_SPACE = re.compile(r"[^\w\s]")
