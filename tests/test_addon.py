@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
+import asyncio
 import json
+import math
+import re
+import time
 
 import pytest
 from mitmproxy import exceptions
+
+from conftest import make_flow
 
 POLICY = """\
 solution: Test portal
@@ -264,3 +268,23 @@ def test_bad_user_owner_list_is_an_options_error(harness, tmp_path):
     h = harness()
     with pytest.raises(exceptions.OptionsError, match="list.json"):
         h.ctx.configure(h.addon, tredjepart_entities=[str(bad)])
+
+
+def test_a_flow_whose_time_is_no_number_is_recorded_at_the_time_it_was_seen(harness, tmp_path):
+    """A broken or hostile capture can carry NaN or infinity as a flow's time: the flow and its cookie are still
+    recorded (timed when seen), not refused by the database and set aside."""
+    h = harness()
+    before = time.time()
+    for i, when in enumerate((math.nan, math.inf, -math.inf)):
+        f = make_flow(f"https://cdn.tracker-demo.com/p{i}.gif", req_headers={"Sec-Fetch-Dest": "image"},
+                      resp_headers={"Set-Cookie": f"uid{i}=abcdef0123456789; Max-Age=600"})
+        f.request.timestamp_start = when
+        f.response.timestamp_start = when
+        asyncio.run(h.addon.request(f))
+        h.addon.response(f)
+    db = h.db()
+    rows = list(db.table("flows").rows)
+    assert len(rows) == 3 and all(before - 1 <= r["started"] <= time.time() + 1 for r in rows)
+    assert db.table("cookies").count == 3
+    assert h.addon.recorder.status().refused == 0
+    assert not (tmp_path / "audit.sqlite.unsaved.jsonl").exists()

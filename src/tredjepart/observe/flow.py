@@ -6,6 +6,8 @@ header (observe.destination); at most cookies.MAX_COOKIES cookies per direction 
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 
 from mitmproxy import http
 
@@ -29,6 +31,14 @@ BODY_CUT = "tredjepart_body_cut"
 
 MAX_USER_AGENT = 1024  # characters of a User-Agent read and kept
 
+
+
+def when_seen(timestamp: object) -> float:
+    """A flow's time as recorded: mitmproxy's timestamp, or now when it is no finite number (a hostile or broken
+    capture can carry NaN or infinity there, and a row without a time would be refused by the database)."""
+    if isinstance(timestamp, (int, float)) and math.isfinite(timestamp):
+        return float(timestamp)
+    return time.time()
 
 def observe(
     flow: http.HTTPFlow,
@@ -72,7 +82,7 @@ def observe(
     record = FlowRecord(
         id=fid,
         mitm_id=flow.id,
-        started=req.timestamp_start,
+        started=when_seen(req.timestamp_start),
         method=req.method,
         url=url,
         scheme=req.scheme,
@@ -101,7 +111,7 @@ def observe(
     obs.cookies.extend(_cookie(record, "sent", i, n, v, key, store_values) for i, (n, v) in enumerate(sent))
     obs.cookie_values.extend(v for _, v in sent)
     if resp is not None:
-        when = resp.timestamp_start or req.timestamp_start
+        when = when_seen(resp.timestamp_start or req.timestamp_start)
         made, set_cut = set_cookies(rh.get("set-cookie", ()), when)
         cut += set_cut
         for i, c in enumerate(made):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tredjepart.ids import record_id
 from tredjepart.observe.client import classify_client
+from tredjepart.observe.flow import when_seen
 from tredjepart.records import FlowRecord
 from tredjepart.sites import normalize_host, site_of
 
@@ -60,21 +61,23 @@ def stream_facts(flow) -> StreamFacts | None:
         up = [m for m in flow.messages if m.from_client]
         down = [m for m in flow.messages if not m.from_client]
         host = str(target[0]) if target else flow.server_conn.sni or str(address[0])
-        return StreamFacts(flow.id, kind, client, flow.timestamp_created, host, int(address[1] or 0), kind,
+        return StreamFacts(flow.id, kind, client, when_seen(flow.timestamp_created), host, int(address[1] or 0),
+                           kind,
                            tls=bool(flow.server_conn.tls), bytes_up=sum(len(m.content) for m in up),
                            bytes_down=sum(len(m.content) for m in down), messages_up=len(up),
                            messages_down=len(down), error=error)
     if isinstance(flow, dns.DNSFlow):
         names = [q.name for q in flow.request.questions][:MAX_NAMES] if flow.request else []
         address = flow.server_conn.address or ("", 53)
-        return StreamFacts(flow.id, "dns", client, flow.timestamp_created, names[0] if names else str(address[0]),
+        return StreamFacts(flow.id, "dns", client, when_seen(flow.timestamp_created),
+                           names[0] if names else str(address[0]),
                            int(address[1] or 53), "dns", path="/" + ",".join(names[1:]) if len(names) > 1 else "/",
                            messages_up=1, messages_down=1 if flow.response else 0, error=error)
     if isinstance(flow, http.HTTPFlow) and flow.websocket is not None:
         up = [m for m in flow.websocket.messages if m.from_client]
         down = [m for m in flow.websocket.messages if not m.from_client]
         req = flow.request
-        return StreamFacts(flow.id, "websocket", client, req.timestamp_start, req.pretty_host, req.port,
+        return StreamFacts(flow.id, "websocket", client, when_seen(req.timestamp_start), req.pretty_host, req.port,
                            "wss" if req.scheme == "https" else "ws", path=req.path.split("?", 1)[0] or "/",
                            tls=req.scheme == "https", bytes_up=sum(len(m.content) for m in up),
                            bytes_down=sum(len(m.content) for m in down), messages_up=len(up),

@@ -4,6 +4,7 @@ whenever the writer's state changes (failing, rows refused, waiting for a lock).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 
@@ -36,4 +37,7 @@ class Teller:
         state = (status.failed, status.refused, status.note)
         if state != self._told:
             self._told = state
-            self.listener.on_status(status)
+            try:
+                self.listener.on_status(status)
+            except Exception as exc:  # telling must never stop recording or closing; say it where it can be seen
+                print(f"tredjepart: could not report the recording's status ({exc!r}): {status}", file=sys.stderr)
