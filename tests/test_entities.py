@@ -215,7 +215,7 @@ def test_more_specific_domain_wins(builtin):
     assert builtin.lookup("aws.amazon.com").name == "Amazon Web Services, Inc."
     assert builtin.lookup("d3qdfnco3bamip.cloudfront.net").name == "Amazon Web Services, Inc."
     assert builtin.lookup("quantcast.mgr.consensu.org").name == "Quantcast Corporation"
-    assert builtin.lookup("other.mgr.consensu.org").name == "IAB Europe"
+    assert builtin.lookup("other.mgr.consensu.org").name == "IAB Europe A.I.S.B.L."
 
 
 def test_globs_and_specificity(tmp_path):
