@@ -117,7 +117,7 @@ def _host_groups(item: dict, where: str) -> list[HostGroup]:
 def _purpose(value: Any, where: str, optional: bool) -> str | None:
     if value is None and optional:
         return None
-    if value not in PURPOSES:
+    if not isinstance(value, str) or value not in PURPOSES:
         raise ValueError(f"{where}: purpose {value!r} is not one of {', '.join(PURPOSES)}")
     return value
 

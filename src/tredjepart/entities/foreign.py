@@ -59,6 +59,11 @@ DDG_CATEGORIES = {
 }
 
 
+def _text(value: Any) -> str | None:
+    """A name, parent or source as the list gives it, when it is text; anything else in its place is ignored."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
 class _Owners:
     """One Entity per owner name within a list, categories gathered as they are met."""
 
@@ -68,8 +73,8 @@ class _Owners:
         self.details: dict[str, dict] = {}
         self._made: dict[str, Entity] = {}
 
-    def note(self, name: str, category: str | None = None, **details: Any) -> str:
-        name = name.strip()
+    def note(self, name: Any, category: str | None = None, **details: Any) -> str:
+        name = str(name).strip()  # a YAML copy of a list can have a number as an owner's key
         self.categories.setdefault(name, {})
         if category:
             self.categories[name][category] = None
@@ -83,16 +88,19 @@ class _Owners:
             d = self.details.get(name, {})
             self._made[name] = Entity(
                 name=name,
-                parent=d.get("parent"),
+                parent=_text(d.get("parent")),
                 categories=tuple(self.categories.get(name, {})),
-                source=d.get("source"),
+                source=_text(d.get("source")),
                 origin=self.label,
-                aliases=tuple(a for a in d.get("aliases", ()) if a and a != name),
+                aliases=tuple(a for a in map(_text, d.get("aliases", ())) if a and a != name),
             )
         return self._made[name]
 
     def pairs(self, raw: Iterable[tuple[str, str]]) -> Iterable[tuple[str, Entity]]:
         for domain, name in raw:
+            if not name:
+                logger.debug("%s: skipped %r (an owner without a name)", self.label, domain)
+                continue
             if not isinstance(domain, str) or validate_pattern(domain):
                 logger.debug("%s: skipped %r (not a host)", self.label, domain)
                 continue

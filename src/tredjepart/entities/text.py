@@ -39,6 +39,8 @@ def parse_text(text: str, label: str, kind: str | None = None) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as e:
             raise ValueError(f"{label}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
+        except RecursionError:
+            raise ValueError(f"{label}: invalid JSON: nested too deeply") from None
     try:
         return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
@@ -46,3 +48,5 @@ def parse_text(text: str, label: str, kind: str | None = None) -> Any:
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ValueError(f"{where}: invalid YAML: {problem}") from None
+    except RecursionError:
+        raise ValueError(f"{label}: invalid YAML: nested too deeply") from None
