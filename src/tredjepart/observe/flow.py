@@ -32,13 +32,13 @@ BODY_CUT = "tredjepart_body_cut"
 MAX_USER_AGENT = 1024  # characters of a User-Agent read and kept
 
 
-
 def when_seen(timestamp: object) -> float:
     """A flow's time as recorded: mitmproxy's timestamp, or now when it is no finite number (a hostile or broken
     capture can carry NaN or infinity there, and a row without a time would be refused by the database)."""
     if isinstance(timestamp, (int, float)) and math.isfinite(timestamp):
         return float(timestamp)
     return time.time()
+
 
 def observe(
     flow: http.HTTPFlow,

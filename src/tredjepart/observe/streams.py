@@ -61,11 +61,10 @@ def stream_facts(flow) -> StreamFacts | None:
         up = [m for m in flow.messages if m.from_client]
         down = [m for m in flow.messages if not m.from_client]
         host = str(target[0]) if target else flow.server_conn.sni or str(address[0])
-        return StreamFacts(flow.id, kind, client, when_seen(flow.timestamp_created), host, int(address[1] or 0),
-                           kind,
-                           tls=bool(flow.server_conn.tls), bytes_up=sum(len(m.content) for m in up),
-                           bytes_down=sum(len(m.content) for m in down), messages_up=len(up),
-                           messages_down=len(down), error=error)
+        return StreamFacts(flow.id, kind, client, when_seen(flow.timestamp_created), host,
+                           int(address[1] or 0), kind, tls=bool(flow.server_conn.tls),
+                           bytes_up=sum(len(m.content) for m in up), bytes_down=sum(len(m.content) for m in down),
+                           messages_up=len(up), messages_down=len(down), error=error)
     if isinstance(flow, dns.DNSFlow):
         names = [q.name for q in flow.request.questions][:MAX_NAMES] if flow.request else []
         address = flow.server_conn.address or ("", 53)

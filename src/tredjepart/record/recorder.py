@@ -9,7 +9,6 @@ uses it inside the worker process (record.worker). It knows mitmproxy flows, but
 from __future__ import annotations
 
 import logging
-import math
 import time
 
 from mitmproxy import http
@@ -18,6 +17,7 @@ from tredjepart.detect import Detectors
 from tredjepart.detect.transfers import transfer_finding
 from tredjepart.entities import load_entities
 from tredjepart.observe import observe
+from tredjepart.observe.flow import when_seen
 from tredjepart.observe.signals import wire_signals
 from tredjepart.observe.streams import StreamFacts, stream_facts, stream_record
 from tredjepart.policy import choose_policy
@@ -300,9 +300,7 @@ class LocalRecorder:
     def _session_for(self, client: str, when: float) -> tuple[Session, bool]:
         """The session of ``client``; a new one is judged by the policy that applies before any page (the named
         or the only one) from its first flow on. A time that is no number (a hostile capture) counts as now."""
-        if not math.isfinite(when):
-            when = time.time()
-        session, new = self.sessions.session_for(client, when)
+        session, new = self.sessions.session_for(client, when_seen(when))
         if new:
             self._attach_policy(session)
         return session, new
