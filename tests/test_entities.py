@@ -262,6 +262,11 @@ def test_normalize_owner():
     assert normalize_owner("The Trade Desk, Inc.") == normalize_owner("Trade Desk") == "tradedesk"
     assert normalize_owner("Doggybites bvba") == normalize_owner("Doggybites BV") == "doggybites"
     assert normalize_owner("Cookiebot OÜ") == normalize_owner("Cookiebot") == "cookiebot"
+    # names in other scripts keep their letters: two Japanese owners are not one owner
+    assert normalize_owner("株式会社プレイド") == "株式会社プレイド"
+    assert normalize_owner("株式会社ライブドア") != normalize_owner("株式会社プレイド")
+    assert normalize_owner('ООО "Яндекс"') == "ооояндекс"
+    assert not same_owner("株式会社プレイド", "株式会社ビービット")
     assert normalize_owner("Ströer SE & Co. KGaA") == normalize_owner("Stroer") == "stroer"
     assert normalize_owner("Criteo S.A.") == normalize_owner("Criteo SA") == "criteo"
     assert normalize_owner("Yahoo!") == "yahoo"

@@ -151,6 +151,20 @@ def test_same_owner_in_the_data(data):
     assert from_owner("ad.doubleclick.net", "nytimes.com", data) is None
 
 
+def test_two_owners_named_in_another_script_are_not_one_owner():
+    from tredjepart.entities import Entities
+    from tredjepart.entities.builtin import parse_own_format
+
+    layer = parse_own_format({"entities": [
+        {"name": "株式会社プレイド", "domains": ["karte.example"]},
+        {"name": "株式会社ライブドア", "domains": ["livedoor.example"]},
+        {"name": "ООО Пример", "domains": ["primer.example"]}]}, "test")
+    entities = Entities([layer])
+    assert from_owner("cdn.karte.example", "livedoor.example", entities) is None
+    assert from_owner("cdn.primer.example", "livedoor.example", entities) is None
+    assert entities.get("株式会社ライブドア").name == "株式会社ライブドア"
+
+
 def test_data_saying_someone_else_beats_a_name(data):
     """``doubleclick-cdn.example``'s site extends nothing here, but a host the data gives to another owner gets no
     name or certificate evidence, however its name looks."""

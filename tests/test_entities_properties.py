@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tredjepart.entities import load_entities
+from tredjepart.entities.model import normalize_owner
 
 hostish = st.sampled_from(["a.example", "*.x.example", "https://a/", "a..example", "", ".", "xn--d1acpjx3f.xn--p1ai",
                            "A.EXAMPLE", "a.example:80", "é.example", "a b", "*", "[a].example", "192.0.2.1", "::1"])
@@ -93,3 +94,13 @@ def test_hostile_lists_are_refused_naming_the_file(tmp_path, name, content, mess
     path.write_text(content)
     with pytest.raises(ValueError, match=message):
         load_entities([path])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(max_size=24))
+def test_an_owner_name_with_letters_never_reduces_to_nothing(name):
+    # Owner names come from users' lists and from certificates: a name in any script that has a letter or digit
+    # must keep a comparison key, or every such owner would count as one owner ("" == "").
+    key = normalize_owner(name)
+    if any(c.isalnum() for c in name):
+        assert key, name

@@ -163,11 +163,14 @@ def normalize_owner(name: str | None) -> str:
     """A name reduced for comparison: no case, accents, punctuation, legal form or leading "the".
 
     ``normalize_owner("Google LLC") == normalize_owner("Google") == "google"``;
-    ``normalize_owner("Salesforce.com, Inc.") == "salesforce"``.
+    ``normalize_owner("Salesforce.com, Inc.") == "salesforce"``. A name with no Latin letter keeps its own
+    letters, so two names in Japanese or Cyrillic are never equal merely because both reduce to nothing.
     """
     if not name:
         return ""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").casefold()
+    if not any(c.isalnum() for c in text):  # a name in another script (株式会社プレイド, ООО "Яндекс"): keep its letters
+        text = "".join(c for c in unicodedata.normalize("NFKC", name) if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " and ")
     text = re.sub(r"\.com\b", " ", text)
     text = _PUNCT_DROP.sub("", text)
