@@ -4,11 +4,14 @@
 Prints, per capture family, the share of third-party flows attributed (an owner from the built-in data, or
 probably the first party's own by the own-domain evidence), the share of third-party sites that DuckDuckGo's
 tds.json or Disconnect's entities.json knows that get the same owner from the built-in data alone, the sites by
-prevalence, and the unattributed ones. The lists are compared with, never copied or shipped.
+prevalence, and the unattributed ones; then, host by host and without captures, DuckDuckGo's tracker hosts
+weighted by prevalence, its app tracker list and webXray's domain owners. The lists are compared with, never
+copied or shipped.
 
     scripts/coverage-lists.py [SHARED_DATA_DIR] [--show N] [--all-domains] [--data FILE]
 
-``--all-domains`` also compares every domain of the built-in file with the lists, to find entries to check.
+``--all-domains`` also compares every domain of the built-in file with the lists, and lists the host lists'
+disagreements, to find entries to check.
 ``--data FILE`` measures another file in tredjepart's format instead of the built-in data (an older version of
 it, to compare, or a list of your own).
 """
@@ -23,6 +26,7 @@ from pathlib import Path
 from tredjepart.record.capture_facts import read_shared
 from tredjepart.entities import builtin_entities, load_entities
 from tredjepart.entities.coverage import measure
+from tredjepart.entities.coverage_hosts import format_host_agreement, measure_host_lists
 from tredjepart.entities.coverage_report import (
     LISTS,
     compare_domains,
@@ -56,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     tds = next(iter(LISTS))
     if tds in lists:
         print("\n" + format_tds_coverage(tds_coverage(list_paths(args.shared)[tds], ours, lists[tds]), show=10))
+    for found in measure_host_lists(args.shared, ours):
+        print("\n" + format_host_agreement(found, show=args.show if args.all_domains else 0))
     if args.all_domains:
         for label, theirs in lists.items():
             a = compare_domains(ours, theirs, label)
