@@ -17,10 +17,6 @@ from typing import Any
 from tredjepart.entities.index import Entities
 from tredjepart.entities.model import normalize_owner
 
-HOST_LISTS = {
-    "DuckDuckGo app trackers": ("tracker-lists", "ddg__app_android-tds.json"),
-    "webXray domain owners (2020)": ("tracker-lists", "webxray_domain_owners__webXray_2020-02-24_GPLv3.json"),
-}
 MAX_PARENTS = 8  # webXray's parent chains are short; a cycle in a hostile file ends here
 
 
@@ -107,16 +103,21 @@ def _read_json(path: str | Path) -> Any:
         raise ValueError(f"{path}: not readable JSON ({e})") from e
 
 
-def host_list_paths(shared_data: str | Path) -> dict[str, Path]:
-    """The host lists present under the shared data directory, by label."""
-    found = {label: Path(shared_data).joinpath(*parts) for label, parts in HOST_LISTS.items()}
-    return {label: path for label, path in found.items() if path.exists()}
+# label -> (file under the shared data's tracker-lists/, its reader)
+HOST_LISTS = {
+    "DuckDuckGo app trackers": ("ddg__app_android-tds.json", app_tds_agreement),
+    "webXray domain owners (2020)": ("webxray_domain_owners__webXray_2020-02-24_GPLv3.json", webxray_agreement),
+}
 
 
 def measure_host_lists(shared_data: str | Path, ours: Entities) -> list[HostAgreement]:
-    """``HostAgreement`` for each host list present."""
-    readers = {"DuckDuckGo app trackers": app_tds_agreement, "webXray domain owners (2020)": webxray_agreement}
-    return [readers[label](path, ours, label) for label, path in host_list_paths(shared_data).items()]
+    """``HostAgreement`` for each host list present under the shared data directory."""
+    found = []
+    for label, (name, reader) in HOST_LISTS.items():
+        path = Path(shared_data, "tracker-lists", name)
+        if path.exists():
+            found.append(reader(path, ours, label))
+    return found
 
 
 def format_host_agreement(found: HostAgreement, show: int = 0) -> str:
