@@ -33,6 +33,7 @@ from collections import Counter
 from importlib import resources
 from typing import Any
 
+from tredjepart.entities.builtin_cache import cached_parse
 from tredjepart.entities.layer import Layer
 from tredjepart.entities.model import BUILTIN, CATEGORIES, PURPOSES, Entity, Sdk, Service, categories_of
 from tredjepart.entities.text import parse_text
@@ -213,6 +214,7 @@ def builtin_text() -> str:
 def builtin_layer() -> Layer:
     """The built-in data, parsed once per process."""
     label = f"tredjepart/{BUILTIN_RESOURCE}"
-    layer = parse_own_format(parse_text(builtin_text(), label, "yaml"), BUILTIN, label)
+    layer = cached_parse(builtin_text(), lambda text: parse_text(text, label, "yaml"),
+                         lambda data: parse_own_format(data, BUILTIN, label))
     logger.debug("built-in entities: %d patterns, %d sdks", len(layer.domains) + len(layer.globs), len(layer.sdks))
     return layer
