@@ -9,13 +9,13 @@ outside: a record of the wrong shape is counted as skipped, never an exception.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tredjepart.entities.index import Entities
 from tredjepart.entities.model import normalize_owner
+from tredjepart.entities.text import parse_text
 
 MAX_PARENTS = 8  # webXray's parent chains are short; a cycle in a hostile file ends here
 
@@ -96,11 +96,12 @@ def _owner_chain(record: dict, by_id: dict) -> list[Any]:
 
 
 def _read_json(path: str | Path) -> Any:
+    """The list's JSON; ValueError naming the file when it cannot be read or parsed (``text.parse_text``)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise ValueError(f"{path}: not readable JSON ({e})") from e
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: cannot read: {e}") from None
+    return parse_text(text, str(path), "json")
 
 
 # label -> (file under the shared data's tracker-lists/, its reader)
